@@ -1,0 +1,4 @@
+import { CreateApp1764064800000 } from './1764064800000-create-app.js';
+
+/** Every committed migration, oldest first. Listed explicitly so bundles and ESM load them alike. */
+export const migrations = [CreateApp1764064800000];

@@ -1,0 +1,3 @@
+export * from './define-env.js';
+export * from './parsers.js';
+export * from './render-markdown.js';
