@@ -44,7 +44,7 @@ export async function startBackingServices(options: BackingServicesOptions): Pro
       await requireFreePort(options.postgresPort, 'embedded Postgres', 'KILN_POSTGRES_PORT');
       const dir = join(options.home, 'postgres');
       const pg = await startEmbeddedPostgres({ dir, port: options.postgresPort, database: options.database, log: (l) => options.log('postgres', l) });
-      stops.push(pg.stop);
+      stops.push(() => pg.stop());
       databaseUrl = pg.url;
       summary.push(`postgres  embedded, 127.0.0.1:${options.postgresPort}, data in ${dir}`);
     }
@@ -56,7 +56,7 @@ export async function startBackingServices(options: BackingServicesOptions): Pro
       await requireFreePort(options.redisPort, 'local redis-server', 'KILN_REDIS_PORT');
       const dir = join(options.home, 'redis');
       const redis = await startLocalRedis({ dir, port: options.redisPort, log: (l) => options.log('redis', l) });
-      stops.push(redis.stop);
+      stops.push(() => redis.stop());
       redisUrl = redis.url;
       summary.push(`redis     local redis-server, 127.0.0.1:${options.redisPort}, data in ${dir}`);
     }

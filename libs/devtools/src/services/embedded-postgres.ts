@@ -85,12 +85,16 @@ export async function startEmbeddedPostgres(options: {
       await chown(passwordFile, ids.uid, ids.gid);
     }
     options.log(`initialising a new Postgres cluster in ${dataDir}`);
+    const output: string[] = [];
     const init = startChild('initdb', initdb, [`--pgdata=${dataDir}`, `--username=${user}`, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], {
       ...ids,
-      onLine: (line) => options.log(line),
+      onLine: (line) => {
+        output.push(line);
+        options.log(line);
+      },
     });
     const { code } = await init.exited;
-    if (code !== 0) throw new Error(`initdb failed with exit code ${String(code)}; see the lines above`);
+    if (code !== 0) throw new Error(`initdb failed with exit code ${String(code)}:\n${output.slice(-10).join('\n')}`);
   }
   const password = (await readFile(passwordFile, 'utf8')).trim();
 

@@ -8,8 +8,8 @@ export function formatLogLine(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
     const record = JSON.parse(line) as Record<string, unknown>;
-    const level = LEVELS[Number(record['level'])] ?? String(record['level'] ?? '');
-    const parts = [level.padEnd(5), String(record['msg'] ?? '')];
+    const level = LEVELS[Number(record['level'])] ?? 'LOG';
+    const parts = [level.padEnd(5), typeof record['msg'] === 'string' ? record['msg'] : ''];
     const req = record['req'] as { method?: string; url?: string } | undefined;
     const res = record['res'] as { statusCode?: number } | undefined;
     if (req?.method) parts.push(`${req.method} ${req.url ?? ''}`);

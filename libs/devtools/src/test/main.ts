@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,8 @@ async function main(): Promise<number> {
   if (files.length === 0) throw new Error(`no test files found for tiers ${tiers.join(', ')}; did the build run?`);
 
   const scratch = await mkdtemp(join(tmpdir(), 'kiln-test-'));
+  // Embedded Postgres runs as the postgres user when we are root: it must be able to enter here.
+  await chmod(scratch, 0o755);
   const needsServices = tiers.some((t) => t !== 'unit');
   const services = needsServices
     ? await startBackingServices({

@@ -1,0 +1,138 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { repoRoot } from '../paths.js';
+import { type Child, startChild, waitFor } from '../services/child.js';
+import { freePort, isPortFree } from '../services/ports.js';
+import { browserUnavailable, launchChromium } from '../testing/browser.js';
+
+/** The README's first command, exercised as a user would: embedded Postgres, local Redis, Ctrl-C. */
+describe('npm start on embedded defaults', () => {
+  let home: string;
+  let ports: Record<'api' | 'web' | 'runner' | 'pg' | 'redis', number>;
+  let launcher: Child;
+  let output: string[];
+
+  const start = async () => {
+    output = [];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KILN_HOME: home,
+      API_PORT: String(ports.api),
+      WEB_PORT: String(ports.web),
+      RUNNER_PORT: String(ports.runner),
+      KILN_POSTGRES_PORT: String(ports.pg),
+      KILN_REDIS_PORT: String(ports.redis),
+    };
+    // Embedded defaults: no external Postgres or Redis.
+    delete env['DATABASE_URL'];
+    delete env['REDIS_URL'];
+    launcher = startChild('launcher', process.execPath, [join(repoRoot, 'libs/devtools/dist/start/main.js')], {
+      env,
+      onLine: (line) => output.push(line),
+    });
+    await waitFor('launcher', () => Promise.resolve(output.includes('Kiln is running.')), { timeoutMs: 180_000, child: launcher }).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n--- launcher output ---\n${output.slice(-40).join('\n')}`);
+      },
+    );
+  };
+
+  const ctrlC = async () => {
+    launcher.process.kill('SIGINT');
+    return launcher.exited;
+  };
+
+  const embeddedPgUrl = async () => {
+    const password = (await readFile(join(home, 'postgres', 'password'), 'utf8')).trim();
+    return `postgres://kiln:${encodeURIComponent(password)}@127.0.0.1:${ports.pg}/kiln`;
+  };
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'kiln-home-'));
+    await chmod(home, 0o755);
+    ports = { api: await freePort(), web: await freePort(), runner: await freePort(), pg: await freePort(), redis: await freePort() };
+    await start();
+  });
+
+  after(async () => {
+    await launcher?.stop('SIGINT', 60_000);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('prints the URLs to open', () => {
+    assert.ok(output.some((l) => l.includes(`Open       http://127.0.0.1:${ports.web}`)));
+    assert.ok(output.some((l) => l.includes(`postgres  embedded, 127.0.0.1:${ports.pg}`)));
+    assert.ok(output.some((l) => l.includes(`redis     local redis-server, 127.0.0.1:${ports.redis}`)));
+  });
+
+  it('/readyz reports Postgres and Redis ok', async () => {
+    const body = (await (await fetch(`http://127.0.0.1:${ports.api}/readyz`)).json()) as {
+      data: { status: string; checks: Record<string, { status: string }> };
+    };
+    assert.equal(body.data.status, 'ok');
+    assert.equal(body.data.checks['postgres']?.status, 'ok');
+    assert.equal(body.data.checks['redis']?.status, 'ok');
+  });
+
+  it('the web page shows Kiln and the live readiness', { skip: browserUnavailable() }, async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+      await page.goto(`http://127.0.0.1:${ports.web}/`);
+      assert.equal(await page.locator('h1').textContent(), 'Kiln');
+      await page.locator('[data-testid="check-postgres"][data-status="ok"]').waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid="check-redis"][data-status="ok"]').waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('[data-testid="overall"]').textContent(), 'Ready');
+      await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+      await page.screenshot({ path: join(repoRoot, 'test-results', 'home-ready.png') });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('Ctrl-C stops everything it started, and nothing is lost', async () => {
+    const db = new pg.Client({ connectionString: await embeddedPgUrl() });
+    await db.connect();
+    await db.query(`INSERT INTO app (slug, name) VALUES ('kept-after-restart', 'Kept')`);
+    await db.end();
+    const redis = new Redis(`redis://127.0.0.1:${ports.redis}/0`);
+    await redis.set('kiln:e2e:kept', 'yes');
+    redis.disconnect();
+
+    const { code } = await ctrlC();
+    assert.equal(code, 0, output.slice(-20).join('\n'));
+    assert.ok(output.includes('kiln    | all stopped, data is saved'));
+    for (const [name, port] of Object.entries(ports)) {
+      assert.ok(await isPortFree(port), `${name} still listens on ${port} after Ctrl-C`);
+    }
+
+    await start();
+    const again = new pg.Client({ connectionString: await embeddedPgUrl() });
+    await again.connect();
+    const rows = await again.query<{ name: string }>(`SELECT name FROM app WHERE slug = 'kept-after-restart'`);
+    await again.end();
+    assert.deepEqual(
+      rows.rows.map((r) => r.name),
+      ['Kept'],
+    );
+    const redisAgain = new Redis(`redis://127.0.0.1:${ports.redis}/0`);
+    assert.equal(await redisAgain.get('kiln:e2e:kept'), 'yes');
+    redisAgain.disconnect();
+  });
+
+  it('a bad variable stops the launcher with its name', async () => {
+    const lines: string[] = [];
+    const bad = startChild('launcher', process.execPath, [join(repoRoot, 'libs/devtools/dist/start/main.js')], {
+      env: { ...process.env, KILN_HOME: home, WEB_PORT: 'http' },
+      onLine: (line) => lines.push(line),
+    });
+    const { code } = await bad.exited;
+    assert.equal(code, 1);
+    assert.ok(lines.some((l) => /WEB_PORT: must be a port number.*\(got "http"\)/.test(l)), lines.join('\n'));
+  });
+});
