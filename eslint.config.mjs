@@ -5,7 +5,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/.next/**', '**/node_modules/**', '**/.nx/**', '.kiln/**', '**/next-env.d.ts', 'infra/**'],
+    ignores: [
+      '**/dist/**',
+      '**/.next/**',
+      '**/node_modules/**',
+      '**/.nx/**',
+      '.kiln/**',
+      '**/next-env.d.ts',
+      'infra/**',
+    ],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

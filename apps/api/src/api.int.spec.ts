@@ -110,7 +110,10 @@ describe('API on real Postgres and Redis', () => {
   it('/metrics exposes request durations by route', async () => {
     await fetch(`${base}/healthz`);
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.match(text, /kiln_http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*status="200"[^}]*\} [1-9]/);
+    assert.match(
+      text,
+      /kiln_http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*status="200"[^}]*\} [1-9]/,
+    );
     assert.match(text, /kiln_process_cpu_user_seconds_total/);
   });
 });
@@ -119,11 +122,17 @@ describe('API readiness with Redis down', () => {
   it('/readyz answers 503 and names the failing dependency', async () => {
     const db = await createTestDatabase();
     const deadPort = await freePort();
-    const { app, base } = await startApi({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${deadPort}/0`, READINESS_TIMEOUT_MS: '1000' });
+    const { app, base } = await startApi({
+      DATABASE_URL: db.url,
+      REDIS_URL: `redis://127.0.0.1:${deadPort}/0`,
+      READINESS_TIMEOUT_MS: '1000',
+    });
     try {
       const res = await fetch(`${base}/readyz`);
       assert.equal(res.status, 503);
-      const body = (await res.json()) as { data: { status: string; checks: Record<string, { status: string; error?: string }> } };
+      const body = (await res.json()) as {
+        data: { status: string; checks: Record<string, { status: string; error?: string }> };
+      };
       assert.equal(body.data.status, 'fail');
       assert.equal(body.data.checks['postgres']?.status, 'ok');
       assert.equal(body.data.checks['redis']?.status, 'fail');

@@ -26,7 +26,8 @@ describe('API configuration', () => {
   it('rejects a Redis URL with the wrong scheme without echoing credentials', () => {
     assert.throws(
       () => apiEnv.parse({ ...valid, REDIS_URL: 'http://:topsecret@localhost:6379' }),
-      (err: Error) => /REDIS_URL: must be a URL with scheme redis:\/\//.test(err.message) && !err.message.includes('topsecret'),
+      (err: Error) =>
+        /REDIS_URL: must be a URL with scheme redis:\/\//.test(err.message) && !err.message.includes('topsecret'),
     );
   });
 

@@ -14,11 +14,16 @@ export const apiEnv = defineEnv('API (apps/api)', {
     description:
       'PostgreSQL connection URL, e.g. `postgres://kiln:secret@localhost:5432/kiln`. `npm start` sets it to an embedded Postgres when unset.',
   },
-  DATABASE_POOL_MAX: { schema: envPositiveInt, default: '10', description: 'Maximum Postgres connections in the pool.' },
+  DATABASE_POOL_MAX: {
+    schema: envPositiveInt,
+    default: '10',
+    description: 'Maximum Postgres connections in the pool.',
+  },
   REDIS_URL: {
     schema: envUrl(['redis', 'rediss']),
     secret: true,
-    description: 'Redis connection URL, e.g. `redis://localhost:6379/0`. `npm start` starts a local redis-server when unset.',
+    description:
+      'Redis connection URL, e.g. `redis://localhost:6379/0`. `npm start` starts a local redis-server when unset.',
   },
   LOG_LEVEL: { schema: envLogLevel, default: 'info', description: 'Lowest pino log level written.' },
   READINESS_TIMEOUT_MS: {

@@ -12,7 +12,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Config errors are the operator's to fix: print them plainly, without a stack.
-  const text = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const text =
+    err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`${text}\n`);
   process.exit(1);
 });

@@ -19,13 +19,21 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
     void reply.header('x-request-id', req.id);
     done();
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(fail({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}`, requestId: req.id })));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(fail({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}`, requestId: req.id })),
+  );
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     return reply
       .code(status)
-      .send(fail({ code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status >= 500 ? 'internal error' : err.message, requestId: req.id }));
+      .send(
+        fail({
+          code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
+          message: status >= 500 ? 'internal error' : err.message,
+          requestId: req.id,
+        }),
+      );
   });
   metricsRoutes(app);
   healthRoutes(app, { docker: new DockerEngine(config.DOCKER_SOCKET), timeoutMs: config.READINESS_TIMEOUT_MS });

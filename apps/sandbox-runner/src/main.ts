@@ -14,7 +14,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const text = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const text =
+    err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`${text}\n`);
   process.exit(1);
 });

@@ -9,7 +9,9 @@ export default function Home() {
         </span>
         <div>
           <h1>Kiln</h1>
-          <p className="tagline">Describe an app. Kiln builds it, previews it and publishes it — on your own machines.</p>
+          <p className="tagline">
+            Describe an app. Kiln builds it, previews it and publishes it — on your own machines.
+          </p>
         </div>
       </header>
       <Readiness />

@@ -6,7 +6,8 @@ import type { TEnvelope, TReadiness } from '@kiln/contracts';
 const POLL_MS = 3000;
 const LABELS: Record<string, string> = { postgres: 'PostgreSQL', redis: 'Redis' };
 
-type State = { kind: 'loading' } | { kind: 'report'; report: TReadiness; at: Date } | { kind: 'error'; message: string; at: Date };
+type State =
+  { kind: 'loading' } | { kind: 'report'; report: TReadiness; at: Date } | { kind: 'error'; message: string; at: Date };
 
 /** Live view of the API's /readyz, refreshed every few seconds. */
 export function Readiness() {
@@ -21,7 +22,9 @@ export function Readiness() {
         const body = (await res.json()) as TEnvelope<TReadiness>;
         if (!cancelled) {
           setState(
-            body.success ? { kind: 'report', report: body.data, at: new Date() } : { kind: 'error', message: body.error.message, at: new Date() },
+            body.success
+              ? { kind: 'report', report: body.data, at: new Date() }
+              : { kind: 'error', message: body.error.message, at: new Date() },
           );
         }
       } catch (err) {
@@ -61,7 +64,11 @@ export function Readiness() {
           ))}
         </ul>
       )}
-      {state.kind !== 'loading' && <p className="muted small">Updated {state.at.toLocaleTimeString()} · refreshes every {POLL_MS / 1000} s</p>}
+      {state.kind !== 'loading' && (
+        <p className="muted small">
+          Updated {state.at.toLocaleTimeString()} · refreshes every {POLL_MS / 1000} s
+        </p>
+      )}
     </section>
   );
 }

@@ -30,9 +30,7 @@ export function ZEnvelope<T extends z.ZodType>(data: T) {
     z.object({ success: z.literal(false), data: z.null(), error: ZApiError }),
   ]);
 }
-export type TEnvelope<T> =
-  | { success: true; data: T; error: null }
-  | { success: false; data: null; error: TApiError };
+export type TEnvelope<T> = { success: true; data: T; error: null } | { success: false; data: null; error: TApiError };
 
 export function ok<T>(data: T): TEnvelope<T> {
   return { success: true, data, error: null };

@@ -7,7 +7,14 @@ const VERSION = process.env['npm_package_version'] ?? '0.1.0';
 export function healthRoutes(app: FastifyInstance, deps: { docker: DockerEngine; timeoutMs: number }): void {
   const startedAt = Date.now();
 
-  app.get('/healthz', { logLevel: 'silent' }, () => ok({ status: 'ok' as const, service: 'sandbox-runner', version: VERSION, uptimeSeconds: (Date.now() - startedAt) / 1000 }));
+  app.get('/healthz', { logLevel: 'silent' }, () =>
+    ok({
+      status: 'ok' as const,
+      service: 'sandbox-runner',
+      version: VERSION,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+    }),
+  );
 
   app.get('/readyz', { logLevel: 'silent' }, async (_req, reply) => {
     const docker = await check(() => deps.docker.version(), deps.timeoutMs);
@@ -22,7 +29,9 @@ async function check(probe: () => Promise<unknown>, timeoutMs: number): Promise<
   try {
     await Promise.race([
       probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
     ]);
     return { status: 'ok', latencyMs: latency() };
   } catch (err) {

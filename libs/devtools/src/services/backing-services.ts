@@ -25,7 +25,9 @@ export interface BackingServicesOptions {
 
 async function requireFreePort(port: number, service: string, variable: string): Promise<void> {
   if (!(await isPortFree(port))) {
-    throw new Error(`${service}: port ${port} is already in use (another Kiln still running?). Stop it, or set ${variable}.`);
+    throw new Error(
+      `${service}: port ${port} is already in use (another Kiln still running?). Stop it, or set ${variable}.`,
+    );
   }
 }
 
@@ -43,7 +45,12 @@ export async function startBackingServices(options: BackingServicesOptions): Pro
     } else {
       await requireFreePort(options.postgresPort, 'embedded Postgres', 'KILN_POSTGRES_PORT');
       const dir = join(options.home, 'postgres');
-      const pg = await startEmbeddedPostgres({ dir, port: options.postgresPort, database: options.database, log: (l) => options.log('postgres', l) });
+      const pg = await startEmbeddedPostgres({
+        dir,
+        port: options.postgresPort,
+        database: options.database,
+        log: (l) => options.log('postgres', l),
+      });
       stops.push(() => pg.stop());
       databaseUrl = pg.url;
       summary.push(`postgres  embedded, 127.0.0.1:${options.postgresPort}, data in ${dir}`);

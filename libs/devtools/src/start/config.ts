@@ -19,8 +19,16 @@ export const launcherEnv = defineEnv('Launcher (`npm start`)', {
     secret: true,
     description: 'Use this Redis instead of starting `redis-server` from PATH.',
   },
-  KILN_POSTGRES_PORT: { schema: envPort, default: '54329', description: 'Port of the embedded Postgres (127.0.0.1 only).' },
-  KILN_REDIS_PORT: { schema: envPort, default: '63790', description: 'Port of the local redis-server (127.0.0.1 only).' },
+  KILN_POSTGRES_PORT: {
+    schema: envPort,
+    default: '54329',
+    description: 'Port of the embedded Postgres (127.0.0.1 only).',
+  },
+  KILN_REDIS_PORT: {
+    schema: envPort,
+    default: '63790',
+    description: 'Port of the local redis-server (127.0.0.1 only).',
+  },
   KILN_HOST: { schema: envHost, default: '127.0.0.1', description: 'Address the API, web and runner listen on.' },
   API_PORT: { schema: envPort, default: '4000', description: 'Passed to the API.' },
   WEB_PORT: { schema: envPort, default: '3000', description: 'Passed to the web app.' },

@@ -86,7 +86,13 @@ async function startApps(
   await launch(
     'api',
     [join(repoRoot, 'apps/api/dist/main.js')],
-    { ...baseEnv, API_HOST: host, API_PORT: String(config.API_PORT), DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl },
+    {
+      ...baseEnv,
+      API_HOST: host,
+      API_PORT: String(config.API_PORT),
+      DATABASE_URL: services.databaseUrl,
+      REDIS_URL: services.redisUrl,
+    },
     join(repoRoot, 'apps/api'),
     `${apiUrl}/healthz`,
   );
@@ -94,13 +100,26 @@ async function startApps(
   const runnerMain = join(repoRoot, 'apps/sandbox-runner/dist/main.js');
   const runnerUrl = `http://${host}:${config.RUNNER_PORT}`;
   if (existsSync(runnerMain)) {
-    await launch('runner', [runnerMain], { ...baseEnv, RUNNER_HOST: host, RUNNER_PORT: String(config.RUNNER_PORT) }, join(repoRoot, 'apps/sandbox-runner'), `${runnerUrl}/healthz`);
+    await launch(
+      'runner',
+      [runnerMain],
+      { ...baseEnv, RUNNER_HOST: host, RUNNER_PORT: String(config.RUNNER_PORT) },
+      join(repoRoot, 'apps/sandbox-runner'),
+      `${runnerUrl}/healthz`,
+    );
   }
 
   const webUrl = `http://${host}:${config.WEB_PORT}`;
   await launch(
     'web',
-    [require.resolve('next/dist/bin/next', { paths: [join(repoRoot, 'apps/web')] }), 'start', '-H', host, '-p', String(config.WEB_PORT)],
+    [
+      require.resolve('next/dist/bin/next', { paths: [join(repoRoot, 'apps/web')] }),
+      'start',
+      '-H',
+      host,
+      '-p',
+      String(config.WEB_PORT),
+    ],
     { ...baseEnv, KILN_API_URL: apiUrl },
     join(repoRoot, 'apps/web'),
     webUrl,

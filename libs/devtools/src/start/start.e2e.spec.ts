@@ -35,11 +35,12 @@ describe('npm start on embedded defaults', () => {
       env,
       onLine: (line) => output.push(line),
     });
-    await waitFor('launcher', () => Promise.resolve(output.includes('Kiln is running.')), { timeoutMs: 180_000, child: launcher }).catch(
-      (err: Error) => {
-        throw new Error(`${err.message}\n--- launcher output ---\n${output.slice(-40).join('\n')}`);
-      },
-    );
+    await waitFor('launcher', () => Promise.resolve(output.includes('Kiln is running.')), {
+      timeoutMs: 180_000,
+      child: launcher,
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- launcher output ---\n${output.slice(-40).join('\n')}`);
+    });
   };
 
   const ctrlC = async () => {
@@ -55,7 +56,13 @@ describe('npm start on embedded defaults', () => {
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'kiln-home-'));
     await chmod(home, 0o755);
-    ports = { api: await freePort(), web: await freePort(), runner: await freePort(), pg: await freePort(), redis: await freePort() };
+    ports = {
+      api: await freePort(),
+      web: await freePort(),
+      runner: await freePort(),
+      pg: await freePort(),
+      redis: await freePort(),
+    };
     await start();
   });
 
@@ -133,6 +140,9 @@ describe('npm start on embedded defaults', () => {
     });
     const { code } = await bad.exited;
     assert.equal(code, 1);
-    assert.ok(lines.some((l) => /WEB_PORT: must be a port number.*\(got "http"\)/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /WEB_PORT: must be a port number.*\(got "http"\)/.test(l)),
+      lines.join('\n'),
+    );
   });
 });

@@ -13,7 +13,11 @@ export default async function* countReporter(source: AsyncIterable<TestEvent>): 
     const data = event.data as { details?: { type?: string }; skip?: unknown; todo?: unknown };
     if (data.details?.type === 'suite') {
       // A suite fails by itself only when its hooks or its body threw.
-      if (event.type === 'test:fail' && (event.data.details as { error?: { failureType?: string } }).error?.failureType !== 'subtestsFailed') failed++;
+      if (
+        event.type === 'test:fail' &&
+        (event.data.details as { error?: { failureType?: string } }).error?.failureType !== 'subtestsFailed'
+      )
+        failed++;
       continue;
     }
     if (data.skip !== undefined || data.todo !== undefined) skipped++;

@@ -16,7 +16,8 @@ import { TIERS, type Tier, findTests } from './find-tests.js';
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { tier: { type: 'string', multiple: true } } });
   const tiers = (values.tier ?? [...TIERS]) as Tier[];
-  for (const t of tiers) if (!TIERS.includes(t)) throw new Error(`unknown tier ${t}; expected one of ${TIERS.join(', ')}`);
+  for (const t of tiers)
+    if (!TIERS.includes(t)) throw new Error(`unknown tier ${t}; expected one of ${TIERS.join(', ')}`);
   const files = findTests(repoRoot, tiers);
   if (files.length === 0) throw new Error(`no test files found for tiers ${tiers.join(', ')}; did the build run?`);
 
@@ -63,7 +64,11 @@ async function main(): Promise<number> {
       );
       child.on('exit', (c) => resolve(c ?? 1));
     });
-    const counts = JSON.parse(await readFile(countsFile, 'utf8')) as { passed: number; failed: number; skipped: number };
+    const counts = JSON.parse(await readFile(countsFile, 'utf8')) as {
+      passed: number;
+      failed: number;
+      skipped: number;
+    };
     process.stdout.write(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
     return counts.failed > 0 || code !== 0 ? 1 : 0;
   } finally {
