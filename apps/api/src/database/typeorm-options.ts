@@ -14,7 +14,9 @@ export function typeormOptions(databaseUrl: string, poolMax: number): DataSource
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'migration'],
+    // Query errors surface as typed errors (or the error filter's log); logging them here too
+    // would double every expected failure, e.g. a unique violation turned into CONFLICT.
+    logging: ['migration', 'warn'],
     extra: { max: poolMax, connectionTimeoutMillis: 5000 },
   };
 }
