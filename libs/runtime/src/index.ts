@@ -1,0 +1,4 @@
+export { WorkerRuntime } from './worker-runtime.js';
+export { miniflareOptions, type GatewayTarget, type RuntimeTarget } from './miniflare-options.js';
+export { readWranglerConfig, WranglerConfigError, ZWranglerConfig, type WranglerConfig } from './wrangler-config.js';
+export { runtimeEnv } from './config.js';

@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import { ConfigError } from '@kiln/config';
+import { pino } from 'pino';
+import { runtimeEnv } from './config.js';
+import { WorkerRuntime } from './worker-runtime.js';
+
+async function main(): Promise<void> {
+  const config = runtimeEnv.parse();
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'runtime', app: config.KILN_APP_ID } });
+  const runtime = new WorkerRuntime(
+    {
+      appId: config.KILN_APP_ID,
+      appDir: resolve(config.KILN_APP_DIR),
+      host: config.RUNTIME_HOST,
+      port: config.RUNTIME_PORT,
+      gateway: { url: config.KILN_GATEWAY_URL, token: config.KILN_GATEWAY_TOKEN },
+    },
+    logger,
+  );
+  const url = await runtime.start();
+  if (config.RUNTIME_WATCH) runtime.watch();
+  logger.info(`app ${config.KILN_APP_ID} serving on ${url.href}`);
+  const stop = () => void runtime.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  const text = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${text}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { join, resolve } from 'node:path';
+import type { MiniflareOptions } from 'miniflare';
+import { bindingUrl } from '@kiln/storage/route';
+import { type WranglerConfig, WranglerConfigError } from './wrangler-config.js';
+
+export interface GatewayTarget {
+  /** Base URL of the binding gateway, e.g. `http://gateway:8787`. */
+  url: string;
+  /** This app's gateway token (see libs/storage/src/gateway/auth.ts). */
+  token: string;
+}
+
+export interface RuntimeTarget {
+  appId: string;
+  appDir: string;
+  host: string;
+  port: number;
+  gateway: GatewayTarget;
+}
+
+/**
+ * Miniflare options that run the app's Worker with its KV/R2 bindings served by the gateway.
+ * Binding ids become gateway resource ids, so a namespace id in wrangler.jsonc names the same data
+ * on Kiln as on Cloudflare; the app id in the URL scopes it to this app.
+ */
+export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget): MiniflareOptions {
+  const remote = (kind: 'kv' | 'r2' | 'd1', resourceId: string) =>
+    bindingUrl(target.gateway.url, kind, { appId: target.appId, resourceId }, target.gateway.token);
+  if (config.d1_databases.length > 0) {
+    throw new WranglerConfigError(`D1 bindings (${config.d1_databases.map((d) => d.binding).join(', ')}) are not served by Kiln yet`);
+  }
+  const main = config.main ?? 'src/index.js';
+  return {
+    name: config.name,
+    host: target.host,
+    port: target.port,
+    modules: true,
+    scriptPath: resolve(target.appDir, main),
+    modulesRoot: target.appDir,
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags,
+    bindings: config.vars as Record<string, string>,
+    kvNamespaces: Object.fromEntries(config.kv_namespaces.map((kv) => [kv.binding, { id: kv.id, remoteProxyConnectionString: remote('kv', kv.id) }])),
+    r2Buckets: Object.fromEntries(
+      config.r2_buckets.map((r2) => [r2.binding, { id: r2.bucket_name, remoteProxyConnectionString: remote('r2', r2.bucket_name) }]),
+    ),
+    ...(config.assets
+      ? {
+          assets: {
+            directory: join(target.appDir, config.assets.directory),
+            ...(config.assets.binding ? { binding: config.assets.binding } : {}),
+            assetConfig: {
+              ...(config.assets.not_found_handling ? { not_found_handling: config.assets.not_found_handling } : {}),
+              ...(config.assets.html_handling ? { html_handling: config.assets.html_handling } : {}),
+            },
+            routerConfig: { has_user_worker: config.main !== undefined, invoke_user_worker_ahead_of_assets: config.assets.run_worker_first === true },
+          },
+        }
+      : {}),
+  };
+}

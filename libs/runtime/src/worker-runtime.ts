@@ -1,0 +1,72 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { Miniflare } from 'miniflare';
+import type { Logger } from 'pino';
+import { miniflareOptions, type RuntimeTarget } from './miniflare-options.js';
+import { readWranglerConfig } from './wrangler-config.js';
+
+/** Directories whose changes never alter the running Worker. */
+const IGNORED = /(^|\/)(node_modules|\.git|\.wrangler|\.mf)(\/|$)/;
+
+/**
+ * One app's Worker in workerd. Its data lives behind the gateway, so a reload (new code or new
+ * wrangler.jsonc) swaps the code without touching data; in-flight requests finish on the old code.
+ */
+export class WorkerRuntime {
+  private mf: Miniflare | undefined;
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+  /** Bumped after every successful (re)load; tests and health checks read it. */
+  generation = 0;
+
+  constructor(
+    private readonly target: RuntimeTarget,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<URL> {
+    const options = miniflareOptions(await readWranglerConfig(this.target.appDir), this.target);
+    this.mf = new Miniflare(options);
+    const url = await this.mf.ready;
+    this.generation++;
+    return url;
+  }
+
+  /** Re-reads the app from disk and applies it; a broken change keeps the previous version serving. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      if (!this.mf) return;
+      try {
+        const options = miniflareOptions(await readWranglerConfig(this.target.appDir), this.target);
+        await this.mf.setOptions(options);
+        this.generation++;
+        this.logger.info({ generation: this.generation }, 'worker reloaded');
+      } catch (err) {
+        this.logger.error({ err }, 'reload failed; the previous version keeps serving');
+      }
+    });
+    return this.reloading;
+  }
+
+  /** Reloads after file changes settle for `debounceMs`. */
+  watch(debounceMs = 150): void {
+    this.watcher = watch(this.target.appDir, { recursive: true }, (_event, file) => {
+      if (file && IGNORED.test(file)) return;
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => void this.reload(), debounceMs);
+    });
+  }
+
+  dispatchFetch(...args: Parameters<Miniflare['dispatchFetch']>): ReturnType<Miniflare['dispatchFetch']> {
+    if (!this.mf) throw new Error('runtime not started');
+    return this.mf.dispatchFetch(...args);
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    clearTimeout(this.reloadTimer);
+    await this.reloading;
+    await this.mf?.dispose();
+    this.mf = undefined;
+  }
+}
