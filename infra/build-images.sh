@@ -24,6 +24,7 @@ TAG=${KILN_IMAGE_TAG:-dev}
 BASE_IMAGE=${KILN_BASE_IMAGE:-kiln/node:24}
 BUILD_DIR=${KILN_IMAGE_BUILD_DIR:-${TMPDIR:-/tmp}/kiln-image-build}
 APP_UID=10001
+REPLACED_BASE=''
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() {
@@ -172,8 +173,7 @@ ensure_base_image() {
   printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nkiln:x:%s:%s:kiln:/nonexistent:/usr/sbin/nologin\n' "$APP_UID" "$APP_UID" >"$rootfs/etc/passwd"
   printf 'root:x:0:\nkiln:x:%s:\n' "$APP_UID" >"$rootfs/etc/group"
   printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
-  local previous
-  previous=$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
+  REPLACED_BASE=$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
   # Owned by root whoever runs the script, so the app user cannot change the runtime.
   tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -cf - . |
     docker import \
@@ -182,7 +182,6 @@ ensure_base_image() {
       --change "LABEL org.kiln.base-recipe=$recipe" \
       --change 'CMD ["node"]' \
       - "$BASE_IMAGE" >/dev/null
-  remove_if_replaced "$BASE_IMAGE" "$previous"
   docker run --rm --network none --user "$APP_UID:$APP_UID" "$BASE_IMAGE" node -e 'console.log(`base image runs node ${process.version}`)'
 }
 
@@ -203,6 +202,8 @@ main() {
       --build-arg NODE_IMAGE="$BASE_IMAGE" -t "kiln/$app:$TAG" "$BUILD_DIR/context/$app"
     remove_if_replaced "kiln/$app:$TAG" "$previous"
   done
+  # Only now are the app images that were built on a replaced base gone.
+  remove_if_replaced "$BASE_IMAGE" "$REPLACED_BASE"
   log "image sizes"
   for image in "$BASE_IMAGE" "kiln/api:$TAG" "kiln/web:$TAG"; do
     docker image inspect -f '{{.Size}}' "$image" | awk -v i="$image" '{ printf "%-16s %7.1f MB\n", i, $1 / 1e6 }'

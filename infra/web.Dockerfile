@@ -22,7 +22,7 @@ ENV NODE_ENV=production \
 USER 10001:10001
 EXPOSE 3000
 # node's fetch: the images carry no curl or wget.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "apps/web/server.js"]
 
