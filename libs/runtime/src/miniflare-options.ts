@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { MiniflareOptions } from 'miniflare';
-import { bindingUrl } from '@kiln/storage/route';
+import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '@kiln/storage/client';
 import { type WranglerConfig, WranglerConfigError } from './wrangler-config.js';
 
 export interface GatewayTarget {
@@ -8,6 +8,12 @@ export interface GatewayTarget {
   url: string;
   /** This app's gateway token (see libs/storage/src/gateway/auth.ts). */
   token: string;
+  /**
+   * `direct` (default): workerd's binding clients talk to the gateway as an external service
+   * (fast, kept-alive connections). `proxy`: through Miniflare's remote-proxy worker, which also
+   * works for `https:` gateways.
+   */
+  mode?: 'direct' | 'proxy';
 }
 
 export interface RuntimeTarget {
@@ -26,6 +32,10 @@ export interface RuntimeTarget {
 export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget): MiniflareOptions {
   const remote = (kind: 'kv' | 'r2' | 'd1', resourceId: string) =>
     bindingUrl(target.gateway.url, kind, { appId: target.appId, resourceId }, target.gateway.token);
+  const bindings: GatewayBinding[] = [
+    ...config.kv_namespaces.map((b) => ({ name: b.binding, kind: 'kv' as const, url: remote('kv', b.id) })),
+    ...config.r2_buckets.map((b) => ({ name: b.binding, kind: 'r2' as const, url: remote('r2', b.bucket_name) })),
+  ];
   if (config.d1_databases.length > 0) {
     throw new WranglerConfigError(`D1 bindings (${config.d1_databases.map((d) => d.binding).join(', ')}) are not served by Kiln yet`);
   }
@@ -40,16 +50,17 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget):
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
     bindings: config.vars as Record<string, string>,
-    kvNamespaces: Object.fromEntries(config.kv_namespaces.map((kv) => [kv.binding, { id: kv.id, remoteProxyConnectionString: remote('kv', kv.id) }])),
-    r2Buckets: Object.fromEntries(
-      config.r2_buckets.map((r2) => [r2.binding, { id: r2.bucket_name, remoteProxyConnectionString: remote('r2', r2.bucket_name) }]),
-    ),
+    ...(target.gateway.mode === 'proxy' ? proxyBindings(bindings) : { unsafeBindings: directBindings(bindings) }),
     ...(config.assets
       ? {
           assets: {
             directory: join(target.appDir, config.assets.directory),
             ...(config.assets.binding ? { binding: config.assets.binding } : {}),
+            // The asset router reads the compatibility date itself (e.g. navigation requests prefer
+            // asset serving from 2025-04-01), as wrangler passes it.
             assetConfig: {
+              compatibility_date: config.compatibility_date,
+              compatibility_flags: config.compatibility_flags,
               ...(config.assets.not_found_handling ? { not_found_handling: config.assets.not_found_handling } : {}),
               ...(config.assets.html_handling ? { html_handling: config.assets.html_handling } : {}),
             },
@@ -59,3 +70,4 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget):
       : {}),
   };
 }
+

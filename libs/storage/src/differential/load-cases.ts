@@ -31,3 +31,55 @@ export function loadCases(kind?: string): DiffCase[] {
   }
   return cases;
 }
+
+/**
+ * A deliberate difference from Miniflare, where Kiln follows Cloudflare instead: wherever the
+ * reference output has `field: miniflare` (in `case`, or in every case), Kiln must give `kiln`.
+ */
+export interface KnownDifference {
+  id: string;
+  reason: string;
+  case?: string;
+  /** Field rule: wherever the reference has `field: miniflare`, Kiln gives `field: kiln`. */
+  field?: string;
+  miniflare?: unknown;
+  /** Step rule (with `case`): Kiln's whole result for that step, which the reference does not give. */
+  step?: number;
+  kiln: unknown;
+}
+
+export function loadKnownDifferences(): KnownDifference[] {
+  return JSON.parse(readFileSync(join(DIFFERENTIAL_DIR, 'known-differences.json'), 'utf8')) as KnownDifference[];
+}
+
+/**
+ * The output Kiln must produce for a case: the reference output with the known differences that
+ * apply to it substituted (case-specific rules first). Returns which rules applied, so a rule
+ * that no longer matches anything can be reported as stale.
+ */
+export function expectedForKiln(caseId: string, reference: unknown, rules: KnownDifference[]): { expected: unknown; applied: Set<string> } {
+  const applied = new Set<string>();
+  const fieldRules = rules.filter((r) => r.field !== undefined);
+  const ordered = [...fieldRules.filter((r) => r.case === caseId), ...fieldRules.filter((r) => r.case === undefined)];
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      const rule = ordered.find((r) => r.field === key && JSON.stringify(r.miniflare) === JSON.stringify(value));
+      if (rule) applied.add(rule.id);
+      out[key] = rule ? rule.kiln : walk(value);
+    }
+    return out;
+  };
+  const expected = walk(reference);
+  for (const rule of rules) {
+    if (rule.case !== caseId || rule.step === undefined || !Array.isArray(expected)) continue;
+    // Only while the reference really differs; otherwise the rule is stale and reported.
+    if (JSON.stringify(expected[rule.step]) !== JSON.stringify(rule.kiln)) {
+      expected[rule.step] = rule.kiln;
+      applied.add(rule.id);
+    }
+  }
+  return { expected, applied };
+}

@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { ROUTE_HEADER } from './direct-bindings-plugin.js';
+import type { BindingKind } from './route.js';
 import type { WireRequest } from './wire.js';
 
 const PREFIX = 'mf-header-';
@@ -15,6 +17,34 @@ export function encodeHeader(value: string): string {
 }
 
 export class EnvelopeError extends Error {}
+
+
+/** Hop-by-hop and routing headers that are not the binding client's own. */
+const NOT_CLIENT_HEADERS = new Set([ROUTE_HEADER, 'host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+/** The origin each binding client puts in the URLs it builds. */
+const CLIENT_ORIGIN: Record<BindingKind, string> = { kv: 'https://fake-host', r2: 'https://fake-host', d1: 'http://d1' };
+
+/**
+ * A native binding request that reached the gateway directly (workerd external service, no
+ * Miniflare proxy): the URL and headers are the client's own.
+ */
+export function unwrapDirect(req: IncomingMessage, kind: BindingKind): WireRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || NOT_CLIENT_HEADERS.has(name) || IGNORED.has(name)) continue;
+    headers[name] = decodeHeader(Array.isArray(value) ? value.join(', ') : value);
+  }
+  return { method: req.method ?? 'GET', url: new URL(`${CLIENT_ORIGIN[kind]}${req.url ?? '/'}`), headers, body: req, contentLength: contentLength(req) };
+}
+
+function contentLength(req: IncomingMessage): number | undefined {
+  const length = req.headers['content-length'];
+  if (length === undefined) return undefined;
+  const n = Number.parseInt(length, 10);
+  if (!Number.isSafeInteger(n) || n < 0) throw new EnvelopeError('invalid Content-Length');
+  return n;
+}
 
 /**
  * Unwraps the request Miniflare's remote-proxy client sends: the binding client's URL in
@@ -36,10 +66,5 @@ export function unwrapEnvelope(req: IncomingMessage): WireRequest {
     if (IGNORED.has(inner)) continue;
     headers[inner] = decodeHeader(Array.isArray(value) ? value.join(', ') : value);
   }
-  const length = req.headers['content-length'];
-  const contentLength = length === undefined ? undefined : Number.parseInt(length, 10);
-  if (contentLength !== undefined && (!Number.isSafeInteger(contentLength) || contentLength < 0)) {
-    throw new EnvelopeError('invalid Content-Length');
-  }
-  return { method: req.method ?? 'GET', url, headers, body: req, contentLength };
+  return { method: req.method ?? 'GET', url, headers, body: req, contentLength: contentLength(req) };
 }

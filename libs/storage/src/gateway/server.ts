@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { verifyAppToken } from './auth.js';
-import { EnvelopeError, encodeHeader, unwrapEnvelope } from './envelope.js';
+import { ROUTE_HEADER } from './direct-bindings-plugin.js';
+import { EnvelopeError, encodeHeader, unwrapDirect, unwrapEnvelope } from './envelope.js';
 import { bindingError } from './errors.js';
 import { type BindingKind, parseRoute } from './route.js';
 import type { BindingService, WireResponse } from './wire.js';
@@ -31,14 +32,18 @@ export function createGateway(options: GatewayOptions): Server {
 
 async function handle(options: GatewayOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { pathname } = new URL(req.url ?? '/', 'http://gateway');
-  if (req.method === 'GET' && pathname === '/healthz') {
+  // Direct path: the route arrives in a header workerd injects; the URL is the client's own.
+  const routeHeader = req.headers[ROUTE_HEADER];
+  const direct = typeof routeHeader === 'string';
+  if (!direct && req.method === 'GET' && pathname === '/healthz') {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     return;
   }
-  const route = parseRoute(pathname);
+  const route = parseRoute(direct ? routeHeader : pathname);
   if (!route) {
     req.resume();
-    res.writeHead(404, 'No such binding route', { 'content-type': 'text/plain' }).end('expected /v1/<appId>/<kv|r2|d1>/<resourceId>/<token>\n');
+    const body = 'expected /v1/<appId>/<kv|r2|d1>/<resourceId>/<token>\n';
+    res.writeHead(404, 'No such binding route', { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }).end(body);
     return;
   }
   let answer: WireResponse;
@@ -52,7 +57,7 @@ async function handle(options: GatewayOptions, req: IncomingMessage, res: Server
       answer = bindingError(route.kind, 501, `${route.kind.toUpperCase()} bindings are not served by this gateway`);
     } else {
       try {
-        answer = await service.handle(route.ref, unwrapEnvelope(req));
+        answer = await service.handle(route.ref, direct ? unwrapDirect(req, route.kind) : unwrapEnvelope(req));
       } catch (err) {
         req.resume();
         if (err instanceof EnvelopeError) {

@@ -8,7 +8,6 @@ import type { WireResponse } from '../gateway/wire.js';
 const MAX_REASON_LENGTH = 512;
 
 export function toReasonPhrase(message: string): string {
-  // eslint-disable-next-line no-control-regex -- replacing control and non-ASCII characters is the point
   return message.replace(/[^\x20-\x7e]/g, '?').substring(0, MAX_REASON_LENGTH);
 }
 
@@ -39,5 +38,15 @@ export class KvTenantError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'KvTenantError';
+  }
+}
+
+/** Redis answered in a shape the store did not expect; surfaces as a 500 at the gateway. */
+export class KvStoreError extends Error {
+  readonly code = 'KV_STORE_FAILURE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`KV store: ${message}`, options);
+    this.name = 'KvStoreError';
   }
 }

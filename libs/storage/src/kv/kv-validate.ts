@@ -45,9 +45,16 @@ export function validateCacheTtl(cacheTtl: unknown): void {
   if (Number.isNaN(n) || n < KV_LIMITS.minCacheTtlSeconds) {
     throw new KvHttpError(
       400,
-      `Invalid cache_ttl of ${String(cacheTtl)}. Cache TTL must be at least ${KV_LIMITS.minCacheTtlSeconds}.`,
+      `Invalid cache_ttl of ${display(cacheTtl)}. Cache TTL must be at least ${KV_LIMITS.minCacheTtlSeconds}.`,
     );
   }
+}
+
+/** How Miniflare's template strings print a JSON value (workerd only ever sends strings/numbers). */
+export function display(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
 }
 
 /**

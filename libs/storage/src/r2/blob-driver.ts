@@ -24,7 +24,7 @@ export interface BlobDriver {
   exists(key: string): Promise<boolean>;
 }
 
-export type BlobDriverErrorCode = 'BLOB_NOT_FOUND' | 'BLOB_INVALID_KEY' | 'BLOB_SIZE_MISMATCH';
+export type BlobDriverErrorCode = 'BLOB_NOT_FOUND' | 'BLOB_INVALID_KEY' | 'BLOB_SIZE_MISMATCH' | 'BLOB_BACKEND';
 
 export class BlobDriverError extends Error {
   constructor(

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   assertBlobKey,
@@ -62,7 +62,7 @@ export class FsBlobDriver implements BlobDriver {
     });
     if (range && range.length <= 0) {
       await handle.close();
-      throw new BlobDriverError('BLOB_INVALID_KEY', `empty range requested from ${key}`);
+      return Readable.from([]);
     }
     return handle.createReadStream(
       range ? { start: range.offset, end: range.offset + range.length - 1, autoClose: true } : { autoClose: true },
@@ -75,9 +75,9 @@ export class FsBlobDriver implements BlobDriver {
   }
 
   async exists(key: string): Promise<boolean> {
+    const path = this.pathOf(key);
     try {
-      await access(this.pathOf(key));
-      return (await stat(this.pathOf(key))).isFile();
+      return (await stat(path)).isFile();
     } catch {
       return false;
     }

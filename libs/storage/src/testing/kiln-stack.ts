@@ -4,21 +4,25 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, freePort, requireEnv, type TestDatabase } from '@kiln/devtools/testing';
+import { fileURLToPath } from 'node:url';
+import { type Child, createTestDatabase, requireEnv, startChild, type TestDatabase } from '@kiln/devtools/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
-import S3rver from 's3rver';
 import { appToken } from '../gateway/auth.js';
-import { bindingUrl } from '../gateway/route.js';
+import type { MiniflareOptions } from 'miniflare';
+import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '../gateway/client.js';
 import { createGateway } from '../gateway/server.js';
 import { KvService } from '../kv/index.js';
-import { R2Service, S3BlobDriver, migrateR2Schema } from '../r2/index.js';
+import { FsBlobDriver, R2Service, S3BlobDriver, migrateR2Schema } from '../r2/index.js';
 
 /**
  * A complete Kiln storage stack for tests: the gateway over real Redis, real Postgres and a real
  * S3 server process (s3rver) — what production runs, with MinIO swapped for s3rver.
  */
+/** How a Worker's bindings reach the gateway: workerd external service (direct) or Miniflare's remote proxy. */
+export type BindingMode = 'direct' | 'proxy';
+
 export interface KilnStack {
   gatewayUrl: string;
   secret: string;
@@ -26,19 +30,26 @@ export interface KilnStack {
   db: pg.Pool;
   /** A binding URL for `appId` (with that app's real token unless `token` is given). */
   url(kind: 'kv' | 'r2', appId: string, resourceId: string, token?: string): URL;
+  /** Miniflare options for KV/R2 bindings (`{ KV: 'namespace-id' }`) served by this gateway, in either mode. */
+  bindingOptions(mode: BindingMode, appId: string, bindings: { kv?: Record<string, string>; r2?: Record<string, string> }, token?: string): Partial<MiniflareOptions>;
   close(): Promise<void>;
 }
 
-export async function startKilnStack(): Promise<KilnStack> {
+export interface KilnStackOptions {
+  /** Where R2 bytes go: an S3 server process (default, as production with MinIO) or a directory. */
+  blobs?: 'fs' | 's3';
+}
+
+export async function startKilnStack(options: KilnStackOptions = {}): Promise<KilnStack> {
   const database: TestDatabase = await createTestDatabase('kiln_gw');
   const db = new pg.Pool({ connectionString: database.url, max: 20 });
   await migrateR2Schema(db);
   const redis = new Redis(requireEnv('REDIS_URL'));
-  const s3dir = await mkdtemp(join(tmpdir(), 'kiln-s3-'));
-  const s3port = await freePort();
-  const s3 = new S3rver({ port: s3port, address: '127.0.0.1', silent: true, directory: s3dir, configureBuckets: [{ name: 'kiln-test', configs: [] }] });
-  await s3.run();
-  const blobs = new S3BlobDriver({ endPoint: '127.0.0.1', port: s3port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket: 'kiln-test' });
+  const blobDir = await mkdtemp(join(tmpdir(), 'kiln-blobs-'));
+  const s3 = options.blobs === 'fs' ? undefined : await startS3Server(blobDir, 'kiln-test');
+  const blobs = s3
+    ? new S3BlobDriver({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket: 'kiln-test' })
+    : new FsBlobDriver(blobDir);
   const secret = randomBytes(32).toString('hex');
   const server: Server = createGateway({
     secret,
@@ -48,20 +59,52 @@ export async function startKilnStack(): Promise<KilnStack> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = (kind: 'kv' | 'r2', appId: string, resourceId: string, token?: string) =>
+    bindingUrl(gatewayUrl, kind, { appId, resourceId }, token ?? appToken(secret, appId));
   return {
     gatewayUrl,
     secret,
     redis,
     db,
-    url: (kind, appId, resourceId, token) => bindingUrl(gatewayUrl, kind, { appId, resourceId }, token ?? appToken(secret, appId)),
+    url,
+    bindingOptions(mode, appId, bindings, token) {
+      const list: GatewayBinding[] = [
+        ...Object.entries(bindings.kv ?? {}).map(([name, id]) => ({ name, kind: 'kv' as const, url: url('kv', appId, id, token) })),
+        ...Object.entries(bindings.r2 ?? {}).map(([name, id]) => ({ name, kind: 'r2' as const, url: url('r2', appId, id, token) })),
+      ];
+      return mode === 'proxy' ? proxyBindings(list) : { unsafeBindings: directBindings(list) };
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await s3.close();
+      await s3?.child.stop('SIGTERM', 5000);
       redis.disconnect();
       await db.end();
       await database.drop();
-      await rm(s3dir, { recursive: true, force: true });
+      await rm(blobDir, { recursive: true, force: true });
     },
   };
+}
+
+const S3_SERVER = fileURLToPath(new URL('../../test/s3-server.mjs', import.meta.url));
+
+/** A real S3 server process (s3rver) with one bucket, on a port of its choosing. */
+export async function startS3Server(directory: string, bucket: string): Promise<{ port: number; child: Child }> {
+  let onReady: (port: number) => void = () => undefined;
+  const ready = new Promise<number>((resolve) => (onReady = resolve));
+  const errors: string[] = [];
+  const child = startChild('s3rver', process.execPath, [S3_SERVER, directory, bucket], {
+    onLine: (line, stream) => {
+      const match = /^ready (\d+)$/.exec(line);
+      if (match) onReady(Number(match[1]));
+      else if (stream === 'stderr') errors.push(line);
+    },
+  });
+  const port = await Promise.race([
+    ready,
+    child.exited.then(() => {
+      throw new Error(`s3rver exited before it was ready: ${errors.join('\n')}`);
+    }),
+  ]);
+  return { port, child };
 }

@@ -73,6 +73,8 @@ class Normaliser {
     if (v instanceof Date) return { $date: v.toISOString() };
     if (typeof v.writeHttpMetadata === 'function') return this.r2Object(v);
     if (typeof v.uploadPart === 'function') return { key: v.key, uploadId: this.opaque('upload', v.uploadId) };
+    // An uploaded part: its etag is an opaque token of the implementation's choosing.
+    if (typeof v.partNumber === 'number' && typeof v.etag === 'string') return { partNumber: v.partNumber, etag: this.opaque('part', v.etag) };
     if (Array.isArray(v)) return Promise.all(v.map((x) => this.value(x)));
     const out = {};
     for (const [k, x] of Object.entries(v)) {

@@ -1,0 +1,10 @@
+export type { BlobDriver, BlobRange, BlobDriverErrorCode } from './blob-driver.js';
+export { BlobDriverError, BlobNotFoundError } from './blob-driver.js';
+export { FsBlobDriver } from './fs-blob-driver.js';
+export { S3BlobDriver, type S3BlobDriverConfig } from './s3-blob-driver.js';
+export { createBlobDriver, type BlobDriverConfig } from './create-blob-driver.js';
+export { migrateR2Schema, R2_SCHEMA } from './r2-migrations.js';
+export { R2Service, type R2ServiceDeps } from './r2-service.js';
+export type { ExportedObject } from './r2-bucket-admin.js';
+export type { ObjectDescriptor } from './r2-object.js';
+export { R2Error } from './r2-errors.js';
