@@ -3,6 +3,33 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Which projects may import which (Nx tags). `tooling` lists who may use test tooling. */
+const boundaries = (serverMayUseTooling) => [
+  'error',
+  {
+    allow: [],
+    enforceBuildableLibDependency: false,
+    depConstraints: [
+      // Libraries never import applications.
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+      // The web app is a browser/Next bundle: only shared, isomorphic libraries.
+      { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'] },
+      { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+      {
+        sourceTag: 'scope:server',
+        onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', ...(serverMayUseTooling ? ['scope:tooling'] : [])],
+      },
+      { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:tooling'] },
+      { sourceTag: 'scope:runner', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:tooling'] },
+      { sourceTag: 'scope:tooling', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:tooling'] },
+    ],
+  },
+];
+
+/** Test code and the helpers only tests import. */
+const TEST_FILES = ['**/*.spec.ts', '**/testing/**/*.ts', '**/*-test-*.ts', '**/*-testing.ts'];
+
 export default tseslint.config(
   {
     ignores: [
@@ -27,30 +54,16 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          allow: [],
-          enforceBuildableLibDependency: false,
-          depConstraints: [
-            // Libraries never import applications.
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            // The web app is a browser/Next bundle: only shared, isomorphic libraries.
-            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'] },
-            { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:tooling'] },
-            { sourceTag: 'scope:runner', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:tooling'] },
-            { sourceTag: 'scope:tooling', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tooling'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
     },
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: TEST_FILES,
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
   {
     files: ['**/*.spec.ts'],

@@ -31,7 +31,10 @@ async function time(mf: Miniflare, op: Op): Promise<Summary> {
   const warmup = Math.min(50, op.iterations);
   for (let i = 0; i < warmup + op.iterations; i++) {
     const start = performance.now();
-    const res = await mf.dispatchFetch(`http://bench${op.path(i)}`, op.body === undefined ? {} : { method: 'POST', body: op.body });
+    const res = await mf.dispatchFetch(
+      `http://bench${op.path(i)}`,
+      op.body === undefined ? {} : { method: 'POST', body: op.body },
+    );
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`${op.name}: ${res.status}`);
     if (i >= warmup) samples.push(performance.now() - start);
@@ -71,7 +74,13 @@ export async function storageBench(log: (line: string) => void): Promise<string>
     { name: 'R2 list (100 objects)', path: () => '/r2/list', iterations: 200 },
   ];
   const results = new Map<string, Summary[]>();
-  const reference = new Miniflare({ modules: true, script: WORKER, compatibilityDate: '2025-09-01', kvNamespaces: { KV: 'kv' }, r2Buckets: { BUCKET: 'r2' } });
+  const reference = new Miniflare({
+    modules: true,
+    script: WORKER,
+    compatibilityDate: '2025-09-01',
+    kvNamespaces: { KV: 'kv' },
+    r2Buckets: { BUCKET: 'r2' },
+  });
   try {
     await seed(reference);
     results.set('Miniflare local', await runAll(reference, ops));
@@ -101,8 +110,13 @@ export async function storageBench(log: (line: string) => void): Promise<string>
       const s = results.get(v.label)?.[i];
       return s && base ? `${ms(s.p50)} / ${ms(s.p99)} (${(s.p50 / base.p50).toFixed(2)}x)` : '';
     });
-    const best = Math.min(...VARIANTS.slice(0, 2).map((v) => (results.get(v.label)?.[i]?.p50 ?? Infinity) / (base?.p50 ?? 1)));
-    const target = op.target === undefined ? '' : `${op.target}x: ${best <= op.target ? 'met' : 'missed'} (direct, best driver ${best.toFixed(2)}x)`;
+    const best = Math.min(
+      ...VARIANTS.slice(0, 2).map((v) => (results.get(v.label)?.[i]?.p50 ?? Infinity) / (base?.p50 ?? 1)),
+    );
+    const target =
+      op.target === undefined
+        ? ''
+        : `${op.target}x: ${best <= op.target ? 'met' : 'missed'} (direct, best driver ${best.toFixed(2)}x)`;
     log(`${op.name}: Miniflare ${ms(base?.p50 ?? NaN)} ms; ${cells.join('; ')}`);
     return `| ${op.name} | ${base ? `${ms(base.p50)} / ${ms(base.p99)}` : ''} | ${cells.join(' | ')} | ${target} |`;
   });

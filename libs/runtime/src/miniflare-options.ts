@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import type { MiniflareOptions } from 'miniflare';
 import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '@kiln/storage/client';
 import { type WranglerConfig, WranglerConfigError } from './wrangler-config.js';
 
@@ -29,7 +28,9 @@ export interface RuntimeTarget {
  * Binding ids become gateway resource ids, so a namespace id in wrangler.jsonc names the same data
  * on Kiln as on Cloudflare; the app id in the URL scopes it to this app.
  */
-export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget): MiniflareOptions {
+// The return type is inferred on purpose: Miniflare's published types import zod 3, the workspace
+// has zod 4, and `MiniflareOptions` degrades to an error type; ours stays checked.
+export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget) {
   const remote = (kind: 'kv' | 'r2' | 'd1', resourceId: string) =>
     bindingUrl(target.gateway.url, kind, { appId: target.appId, resourceId }, target.gateway.token);
   const bindings: GatewayBinding[] = [
@@ -37,7 +38,9 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget):
     ...config.r2_buckets.map((b) => ({ name: b.binding, kind: 'r2' as const, url: remote('r2', b.bucket_name) })),
   ];
   if (config.d1_databases.length > 0) {
-    throw new WranglerConfigError(`D1 bindings (${config.d1_databases.map((d) => d.binding).join(', ')}) are not served by Kiln yet`);
+    throw new WranglerConfigError(
+      `D1 bindings (${config.d1_databases.map((d) => d.binding).join(', ')}) are not served by Kiln yet`,
+    );
   }
   const main = config.main ?? 'src/index.js';
   return {
@@ -64,10 +67,12 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget):
               ...(config.assets.not_found_handling ? { not_found_handling: config.assets.not_found_handling } : {}),
               ...(config.assets.html_handling ? { html_handling: config.assets.html_handling } : {}),
             },
-            routerConfig: { has_user_worker: config.main !== undefined, invoke_user_worker_ahead_of_assets: config.assets.run_worker_first === true },
+            routerConfig: {
+              has_user_worker: config.main !== undefined,
+              invoke_user_worker_ahead_of_assets: config.assets.run_worker_first === true,
+            },
           },
         }
       : {}),
   };
 }
-

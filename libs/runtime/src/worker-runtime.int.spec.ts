@@ -55,7 +55,13 @@ describe('WorkerRuntime: an app in workerd with gateway-backed bindings', () => 
     await writeFile(join(appDir, 'public', 'index.html'), '<!doctype html><h1>Notes</h1>');
     const port = await freePort();
     runtime = new WorkerRuntime(
-      { appId: 'notes-app', appDir, host: '127.0.0.1', port, gateway: { url: stack.gatewayUrl, token: appToken(stack.secret, 'notes-app') } },
+      {
+        appId: 'notes-app',
+        appDir,
+        host: '127.0.0.1',
+        port,
+        gateway: { url: stack.gatewayUrl, token: appToken(stack.secret, 'notes-app') },
+      },
       pino({ level: 'silent' }),
     );
     await runtime.start();
@@ -81,10 +87,17 @@ describe('WorkerRuntime: an app in workerd with gateway-backed bindings', () => 
   });
 
   it('runs the Worker with KV, R2 and vars from wrangler.jsonc', async () => {
-    const post = await fetch(`${base}/api/notes`, { method: 'POST', body: JSON.stringify({ id: 'n1', text: 'buy milk' }) });
+    const post = await fetch(`${base}/api/notes`, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'n1', text: 'buy milk' }),
+    });
     assert.deepEqual(await post.json(), { ok: true, version: 'v1' });
-    const list = (await (await fetch(`${base}/api/notes`)).json()) as unknown;
-    assert.deepEqual(list, { version: 'v1', greeting: 'hello', notes: [{ id: 'n1', text: 'buy milk', file: 'BUY MILK' }] });
+    const list: unknown = await (await fetch(`${base}/api/notes`)).json();
+    assert.deepEqual(list, {
+      version: 'v1',
+      greeting: 'hello',
+      notes: [{ id: 'n1', text: 'buy milk', file: 'BUY MILK' }],
+    });
   });
 
   it('the data is in Redis under the app, not in the runtime', async () => {
@@ -114,16 +127,44 @@ describe('WorkerRuntime: an app in workerd with gateway-backed bindings', () => 
 
   it('refuses bindings Kiln does not serve yet, by name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiln-app-'));
-    await writeFile(join(dir, 'wrangler.jsonc'), JSON.stringify({ name: 'x', compatibility_date: '2025-09-01', d1_databases: [{ binding: 'DB', database_id: 'd' }] }));
-    const rt = new WorkerRuntime({ appId: 'x', appDir: dir, host: '127.0.0.1', port: await freePort(), gateway: { url: stack.gatewayUrl, token: 'x'.repeat(43) } }, pino({ level: 'silent' }));
-    await assert.rejects(rt.start(), (err: Error) => err instanceof WranglerConfigError && /D1 bindings \(DB\)/.test(err.message));
+    await writeFile(
+      join(dir, 'wrangler.jsonc'),
+      JSON.stringify({
+        name: 'x',
+        compatibility_date: '2025-09-01',
+        d1_databases: [{ binding: 'DB', database_id: 'd' }],
+      }),
+    );
+    const rt = new WorkerRuntime(
+      {
+        appId: 'x',
+        appDir: dir,
+        host: '127.0.0.1',
+        port: await freePort(),
+        gateway: { url: stack.gatewayUrl, token: 'x'.repeat(43) },
+      },
+      pino({ level: 'silent' }),
+    );
+    await assert.rejects(
+      rt.start(),
+      (err: Error) => err instanceof WranglerConfigError && /D1 bindings \(DB\)/.test(err.message),
+    );
     await rm(dir, { recursive: true, force: true });
   });
 
   it('a bad wrangler.jsonc names the field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiln-app-'));
     await writeFile(join(dir, 'wrangler.jsonc'), '{ "name": "Bad Name", "compatibility_date": "2025-09-01" }');
-    const rt = new WorkerRuntime({ appId: 'x', appDir: dir, host: '127.0.0.1', port: await freePort(), gateway: { url: stack.gatewayUrl, token: 'x'.repeat(43) } }, pino({ level: 'silent' }));
+    const rt = new WorkerRuntime(
+      {
+        appId: 'x',
+        appDir: dir,
+        host: '127.0.0.1',
+        port: await freePort(),
+        gateway: { url: stack.gatewayUrl, token: 'x'.repeat(43) },
+      },
+      pino({ level: 'silent' }),
+    );
     await assert.rejects(rt.start(), /wrangler\.jsonc: name: must be a Worker name/);
     await rm(dir, { recursive: true, force: true });
   });

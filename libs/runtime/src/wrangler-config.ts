@@ -12,10 +12,19 @@ export const ZWranglerConfig = z.object({
   main: z.string().min(1).optional(),
   compatibility_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
   compatibility_flags: z.array(z.string()).default([]),
-  vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())])).default({}),
+  vars: z
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
+    )
+    .default({}),
   kv_namespaces: z.array(z.object({ binding: z.string().min(1), id: z.string().min(1) })).default([]),
   r2_buckets: z.array(z.object({ binding: z.string().min(1), bucket_name: z.string().min(1) })).default([]),
-  d1_databases: z.array(z.object({ binding: z.string().min(1), database_id: z.string().min(1), database_name: z.string().optional() })).default([]),
+  d1_databases: z
+    .array(
+      z.object({ binding: z.string().min(1), database_id: z.string().min(1), database_name: z.string().optional() }),
+    )
+    .default([]),
   assets: z
     .object({
       directory: z.string().min(1),
@@ -52,7 +61,9 @@ export async function readWranglerConfig(appDir: string): Promise<WranglerConfig
     }
     const parsed = ZWranglerConfig.safeParse(raw);
     if (!parsed.success) {
-      throw new WranglerConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw new WranglerConfigError(
+        `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     }
     return parsed.data;
   }

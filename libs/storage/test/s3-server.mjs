@@ -6,7 +6,13 @@ import S3rver from 's3rver';
 
 const [directory, bucket] = process.argv.slice(2);
 process.on('uncaughtException', (err) => process.stderr.write(`s3rver internal error (ignored): ${err.message}\n`));
-const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+const server = new S3rver({
+  port: 0,
+  address: '127.0.0.1',
+  silent: true,
+  directory,
+  configureBuckets: [{ name: bucket, configs: [] }],
+});
 const { port } = await server.run();
 process.stdout.write(`ready ${port}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

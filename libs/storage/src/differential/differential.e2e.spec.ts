@@ -48,7 +48,10 @@ describe('KV and R2 through workerd: Kiln (direct bindings) vs Miniflare', () =>
   });
 
   const run = async (mf: Miniflare, c: DiffCase): Promise<unknown> => {
-    const res = await mf.dispatchFetch('http://harness/run', { method: 'POST', body: JSON.stringify({ steps: c.steps }) });
+    const res = await mf.dispatchFetch('http://harness/run', {
+      method: 'POST',
+      body: JSON.stringify({ steps: c.steps }),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`harness failed (${res.status}): ${text}`);
     return JSON.parse(text) as unknown;

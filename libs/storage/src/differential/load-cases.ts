@@ -23,7 +23,9 @@ export function loadCases(kind?: string): DiffCase[] {
   const cases: DiffCase[] = [];
   for (const dir of readdirSync(root).sort()) {
     if (kind && dir !== kind) continue;
-    for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const path = join(root, dir, file);
       const parsed = JSON.parse(readFileSync(path, 'utf8')) as Array<{ name: string; steps: DiffStep[] }>;
       for (const c of parsed) cases.push({ file: relative(root, path), name: c.name, steps: c.steps });
@@ -57,7 +59,11 @@ export function loadKnownDifferences(): KnownDifference[] {
  * apply to it substituted (case-specific rules first). Returns which rules applied, so a rule
  * that no longer matches anything can be reported as stale.
  */
-export function expectedForKiln(caseId: string, reference: unknown, rules: KnownDifference[]): { expected: unknown; applied: Set<string> } {
+export function expectedForKiln(
+  caseId: string,
+  reference: unknown,
+  rules: KnownDifference[],
+): { expected: unknown; applied: Set<string> } {
   const applied = new Set<string>();
   const fieldRules = rules.filter((r) => r.field !== undefined);
   const ordered = [...fieldRules.filter((r) => r.case === caseId), ...fieldRules.filter((r) => r.case === undefined)];

@@ -1,7 +1,7 @@
 import { DIRECT_BINDINGS_PLUGIN } from './direct-bindings-plugin.js';
 import { type BindingKind, bindingUrl } from './route.js';
 
-export { bindingUrl, type BindingKind } from './route.js';
+export { bindingUrl, type BindingKind };
 export { DIRECT_BINDINGS_PLUGIN } from './direct-bindings-plugin.js';
 
 /** The client half of the gateway protocol: how a runtime points its bindings at the gateway. */
@@ -24,7 +24,9 @@ export class DirectBindingError extends Error {
 export function directBindings(bindings: GatewayBinding[]) {
   return bindings.map(({ name, kind, url }) => {
     if (url.protocol !== 'http:') {
-      throw new DirectBindingError(`direct bindings need an http: gateway URL (got ${url.protocol}); use the proxy mode for https`);
+      throw new DirectBindingError(
+        `direct bindings need an http: gateway URL (got ${url.protocol}); use the proxy mode for https`,
+      );
     }
     return {
       name,
@@ -38,6 +40,8 @@ export function directBindings(bindings: GatewayBinding[]) {
 /** Miniflare `kvNamespaces`/`r2Buckets` options that reach the gateway through Miniflare's remote proxy. */
 export function proxyBindings(bindings: GatewayBinding[]) {
   const entries = (kind: GatewayBinding['kind']) =>
-    Object.fromEntries(bindings.filter((b) => b.kind === kind).map((b) => [b.name, { id: b.name, remoteProxyConnectionString: b.url }]));
+    Object.fromEntries(
+      bindings.filter((b) => b.kind === kind).map((b) => [b.name, { id: b.name, remoteProxyConnectionString: b.url }]),
+    );
   return { kvNamespaces: entries('kv'), r2Buckets: entries('r2') };
 }

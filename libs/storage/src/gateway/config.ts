@@ -1,14 +1,8 @@
 import { defineEnv, envHost, envLogLevel, envPort, envPositiveInt, envUrl } from '@kiln/config';
 import { z } from 'zod';
 
-export const gatewayEnv = defineEnv('Binding gateway (libs/storage, `npm run gateway`)', {
-  GATEWAY_HOST: { schema: envHost, default: '127.0.0.1', description: 'Address the gateway listens on.' },
-  GATEWAY_PORT: { schema: envPort, default: '8787', description: 'TCP port of the gateway.' },
-  GATEWAY_SECRET: {
-    schema: z.string().min(32, 'must be at least 32 characters'),
-    secret: true,
-    description: 'Key that signs per-app gateway tokens (HMAC-SHA256). Changing it revokes every token.',
-  },
+/** Where binding data lives; shared by the gateway and the export command. */
+const STORAGE_VARS = {
   DATABASE_URL: {
     schema: envUrl(['postgres', 'postgresql']),
     secret: true,
@@ -20,7 +14,11 @@ export const gatewayEnv = defineEnv('Binding gateway (libs/storage, `npm run gat
     default: 'fs',
     description: 'Where R2 object bytes live: `fs` (a directory, for one machine) or `s3` (MinIO or any S3 store).',
   },
-  BLOB_FS_ROOT: { schema: z.string().min(1), default: '.kiln/blobs', description: 'Directory of the `fs` blob driver.' },
+  BLOB_FS_ROOT: {
+    schema: z.string().min(1),
+    default: '.kiln/blobs',
+    description: 'Directory of the `fs` blob driver.',
+  },
   S3_ENDPOINT: {
     schema: envUrl(['http', 'https']),
     optional: true,
@@ -28,8 +26,26 @@ export const gatewayEnv = defineEnv('Binding gateway (libs/storage, `npm run gat
   },
   S3_ACCESS_KEY: { schema: z.string().min(1), optional: true, secret: true, description: 'S3 access key.' },
   S3_SECRET_KEY: { schema: z.string().min(1), optional: true, secret: true, description: 'S3 secret key.' },
-  S3_BUCKET: { schema: z.string().min(3), default: 'kiln-r2', description: 'S3 bucket that holds every app’s R2 bytes.' },
+  S3_BUCKET: {
+    schema: z.string().min(3),
+    default: 'kiln-r2',
+    description: 'S3 bucket that holds every app’s R2 bytes.',
+  },
   S3_REGION: { schema: z.string().min(1), default: 'us-east-1', description: 'S3 region.' },
+};
+
+export const storageEnv = defineEnv('Storage (`npm run export`)', STORAGE_VARS);
+export type StorageConfig = ReturnType<typeof storageEnv.parse>;
+
+export const gatewayEnv = defineEnv('Binding gateway (libs/storage, `npm run gateway`)', {
+  GATEWAY_HOST: { schema: envHost, default: '127.0.0.1', description: 'Address the gateway listens on.' },
+  GATEWAY_PORT: { schema: envPort, default: '8787', description: 'TCP port of the gateway.' },
+  GATEWAY_SECRET: {
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    secret: true,
+    description: 'Key that signs per-app gateway tokens (HMAC-SHA256). Changing it revokes every token.',
+  },
+  ...STORAGE_VARS,
   GATEWAY_REQUEST_TIMEOUT_MS: {
     schema: envPositiveInt,
     default: '300000',

@@ -18,12 +18,22 @@ export function encodeHeader(value: string): string {
 
 export class EnvelopeError extends Error {}
 
-
 /** Hop-by-hop and routing headers that are not the binding client's own. */
-const NOT_CLIENT_HEADERS = new Set([ROUTE_HEADER, 'host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+const NOT_CLIENT_HEADERS = new Set([
+  ROUTE_HEADER,
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+]);
 
 /** The origin each binding client puts in the URLs it builds. */
-const CLIENT_ORIGIN: Record<BindingKind, string> = { kv: 'https://fake-host', r2: 'https://fake-host', d1: 'http://d1' };
+const CLIENT_ORIGIN: Record<BindingKind, string> = {
+  kv: 'https://fake-host',
+  r2: 'https://fake-host',
+  d1: 'http://d1',
+};
 
 /**
  * A native binding request that reached the gateway directly (workerd external service, no
@@ -35,7 +45,13 @@ export function unwrapDirect(req: IncomingMessage, kind: BindingKind): WireReque
     if (value === undefined || NOT_CLIENT_HEADERS.has(name) || IGNORED.has(name)) continue;
     headers[name] = decodeHeader(Array.isArray(value) ? value.join(', ') : value);
   }
-  return { method: req.method ?? 'GET', url: new URL(`${CLIENT_ORIGIN[kind]}${req.url ?? '/'}`), headers, body: req, contentLength: contentLength(req) };
+  return {
+    method: req.method ?? 'GET',
+    url: new URL(`${CLIENT_ORIGIN[kind]}${req.url ?? '/'}`),
+    headers,
+    body: req,
+    contentLength: contentLength(req),
+  };
 }
 
 function contentLength(req: IncomingMessage): number | undefined {

@@ -16,9 +16,17 @@ export function bindingError(kind: BindingKind, status: number, message: string,
       return { status, statusText: reason };
     case 'r2': {
       const v4code = r2Code ?? (status === 401 || status === 403 ? R2_UNAUTHORIZED : R2_INTERNAL);
-      return { status, statusText: reason, headers: { 'cf-r2-error': JSON.stringify({ message, version: 1, v4code }) } };
+      return {
+        status,
+        statusText: reason,
+        headers: { 'cf-r2-error': JSON.stringify({ message, version: 1, v4code }) },
+      };
     }
     case 'd1':
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: false, error: message }) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ success: false, error: message }),
+      };
   }
 }

@@ -19,12 +19,22 @@ const WORKER = `export default {
   },
 };`;
 
-function worker(stack: KilnStack, mode: BindingMode, appId: string, options: { token?: string; kv?: string; r2?: string } = {}): Miniflare {
+function worker(
+  stack: KilnStack,
+  mode: BindingMode,
+  appId: string,
+  options: { token?: string; kv?: string; r2?: string } = {},
+): Miniflare {
   return new Miniflare({
     modules: true,
     script: WORKER,
     compatibilityDate: '2025-09-01',
-    ...stack.bindingOptions(mode, appId, { kv: { KV: options.kv ?? 'main' }, r2: { BUCKET: options.r2 ?? 'files' } }, options.token),
+    ...stack.bindingOptions(
+      mode,
+      appId,
+      { kv: { KV: options.kv ?? 'main' }, r2: { BUCKET: options.r2 ?? 'files' } },
+      options.token,
+    ),
   });
 }
 
@@ -32,94 +42,115 @@ async function text(mf: Miniflare, path: string): Promise<string> {
   return (await mf.dispatchFetch(`http://app${path}`)).text();
 }
 
-function raw(base: string, path: string, headers: Record<string, string>, method = 'GET', body?: Buffer): Promise<{ status: number; reason: string; headers: Record<string, unknown> }> {
+function raw(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: Buffer,
+): Promise<{ status: number; reason: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method, headers }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', headers: res.headers }),
+      );
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-for (const mode of ['direct', 'proxy'] as const) describe(`binding gateway (${mode} bindings): authentication and tenancy`, () => {
-  let stack: KilnStack;
-  const open: Miniflare[] = [];
-  const mf = (s: KilnStack, appId: string, options?: { token?: string; kv?: string; r2?: string }) => {
-    const m = worker(s, mode, appId, options);
-    open.push(m);
-    return m;
-  };
+for (const mode of ['direct', 'proxy'] as const)
+  describe(`binding gateway (${mode} bindings): authentication and tenancy`, () => {
+    let stack: KilnStack;
+    const open: Miniflare[] = [];
+    const mf = (s: KilnStack, appId: string, options?: { token?: string; kv?: string; r2?: string }) => {
+      const m = worker(s, mode, appId, options);
+      open.push(m);
+      return m;
+    };
 
-  before(async () => {
-    stack = await startKilnStack();
-  });
-  after(async () => {
-    await Promise.allSettled(open.map((m) => m.dispose()));
-    await stack?.close();
-  });
+    before(async () => {
+      stack = await startKilnStack();
+    });
+    after(async () => {
+      await Promise.allSettled(open.map((m) => m.dispose()));
+      await stack?.close();
+    });
 
-  it("a Worker reads and writes its own app's KV and R2 data", async () => {
-    const a = mf(stack, 'app-a');
-    assert.equal(await text(a, '/put?k=greeting&v=hi'), 'ok');
-    assert.equal(await text(a, '/get?k=greeting'), 'hi');
-    assert.equal(await text(a, '/r2put?k=f.txt&v=file'), 'ok');
-    assert.equal(await text(a, '/r2get?k=f.txt'), 'file');
-  });
+    it("a Worker reads and writes its own app's KV and R2 data", async () => {
+      const a = mf(stack, 'app-a');
+      assert.equal(await text(a, '/put?k=greeting&v=hi'), 'ok');
+      assert.equal(await text(a, '/get?k=greeting'), 'hi');
+      assert.equal(await text(a, '/r2put?k=f.txt&v=file'), 'ok');
+      assert.equal(await text(a, '/r2get?k=f.txt'), 'file');
+    });
 
-  it('the same keys in another app are separate data', async () => {
-    const b = mf(stack, 'app-b');
-    assert.equal(await text(b, '/get?k=greeting'), 'null');
-    assert.equal(await text(b, '/r2get?k=f.txt'), 'null');
-    assert.equal(await text(b, '/list'), '[]');
-    assert.equal(await text(b, '/r2list'), '[]');
-  });
+    it('the same keys in another app are separate data', async () => {
+      const b = mf(stack, 'app-b');
+      assert.equal(await text(b, '/get?k=greeting'), 'null');
+      assert.equal(await text(b, '/r2get?k=f.txt'), 'null');
+      assert.equal(await text(b, '/list'), '[]');
+      assert.equal(await text(b, '/r2list'), '[]');
+    });
 
-  it("app B's token does not open app A's data", async () => {
-    const { appToken } = await import('../gateway/auth.js');
-    const stolen = mf(stack, 'app-a', { token: appToken(stack.secret, 'app-b') });
-    assert.match(await text(stolen, '/get?k=greeting'), /^error: KV GET failed: 401 Unauthorized: the gateway token is not valid for app app-a$/);
-    assert.match(await text(stolen, '/r2get?k=f.txt'), /^error: get: Unauthorized: the gateway token is not valid for app app-a \(10002\)$/);
-  });
+    it("app B's token does not open app A's data", async () => {
+      const { appToken } = await import('../gateway/auth.js');
+      const stolen = mf(stack, 'app-a', { token: appToken(stack.secret, 'app-b') });
+      assert.match(
+        await text(stolen, '/get?k=greeting'),
+        /^error: KV GET failed: 401 Unauthorized: the gateway token is not valid for app app-a$/,
+      );
+      assert.match(
+        await text(stolen, '/r2get?k=f.txt'),
+        /^error: get: Unauthorized: the gateway token is not valid for app app-a \(10002\)$/,
+      );
+    });
 
-  it('a made-up token is refused and writes nothing', async () => {
-    const forged = mf(stack, 'app-a', { token: 'A'.repeat(43) });
-    assert.match(await text(forged, '/put?k=greeting&v=overwritten'), /KV PUT failed: 401/);
-    assert.equal(await text(mf(stack, 'app-a'), '/get?k=greeting'), 'hi');
-  });
+    it('a made-up token is refused and writes nothing', async () => {
+      const forged = mf(stack, 'app-a', { token: 'A'.repeat(43) });
+      assert.match(await text(forged, '/put?k=greeting&v=overwritten'), /KV PUT failed: 401/);
+      assert.equal(await text(mf(stack, 'app-a'), '/get?k=greeting'), 'hi');
+    });
 
-  it('namespaces within one app are separate', async () => {
-    const other = mf(stack, 'app-a', { kv: 'cache' });
-    assert.equal(await text(other, '/get?k=greeting'), 'null');
-  });
+    it('namespaces within one app are separate', async () => {
+      const other = mf(stack, 'app-a', { kv: 'cache' });
+      assert.equal(await text(other, '/get?k=greeting'), 'null');
+    });
 
-  it('malformed requests get a clear 4xx, never a crash', async () => {
-    const route = new URL(stack.url('kv', 'app-a', 'main')).pathname;
-    const noEnvelope = await raw(stack.gatewayUrl, route, {});
-    assert.equal(noEnvelope.status, 400);
-    assert.match(noEnvelope.reason, /Malformed binding request: missing MF-URL header/);
-    const badUrl = await raw(stack.gatewayUrl, route, { 'mf-url': 'not a url' });
-    assert.equal(badUrl.status, 400);
-    const unknownRoute = await raw(stack.gatewayUrl, '/v1/app-a/kv', {});
-    assert.equal(unknownRoute.status, 404);
-    const badKind = await raw(stack.gatewayUrl, route.replace('/kv/', '/queue/'), {});
-    assert.equal(badKind.status, 404);
-    const badApp = await raw(stack.gatewayUrl, route.replace('app-a', 'APP_A'), {});
-    assert.equal(badApp.status, 404);
-    const r2Route = new URL(stack.url('r2', 'app-a', 'files')).pathname;
-    const badDescriptor = await raw(stack.gatewayUrl, r2Route, { 'mf-url': 'https://fake-host', 'mf-header-cf-r2-request': '{not json' });
-    assert.ok(badDescriptor.status >= 400 && badDescriptor.status < 500, `status ${badDescriptor.status}`);
-    assert.ok(badDescriptor.headers['cf-r2-error'], 'R2 errors carry cf-r2-error');
-    const health = await raw(stack.gatewayUrl, '/healthz', {});
-    assert.equal(health.status, 200);
-  });
+    it('malformed requests get a clear 4xx, never a crash', async () => {
+      const route = new URL(stack.url('kv', 'app-a', 'main')).pathname;
+      const noEnvelope = await raw(stack.gatewayUrl, route, {});
+      assert.equal(noEnvelope.status, 400);
+      assert.match(noEnvelope.reason, /Malformed binding request: missing MF-URL header/);
+      const badUrl = await raw(stack.gatewayUrl, route, { 'mf-url': 'not a url' });
+      assert.equal(badUrl.status, 400);
+      const unknownRoute = await raw(stack.gatewayUrl, '/v1/app-a/kv', {});
+      assert.equal(unknownRoute.status, 404);
+      const badKind = await raw(stack.gatewayUrl, route.replace('/kv/', '/queue/'), {});
+      assert.equal(badKind.status, 404);
+      const badApp = await raw(stack.gatewayUrl, route.replace('app-a', 'APP_A'), {});
+      assert.equal(badApp.status, 404);
+      const r2Route = new URL(stack.url('r2', 'app-a', 'files')).pathname;
+      const badDescriptor = await raw(stack.gatewayUrl, r2Route, {
+        'mf-url': 'https://fake-host',
+        'mf-header-cf-r2-request': '{not json',
+      });
+      assert.ok(badDescriptor.status >= 400 && badDescriptor.status < 500, `status ${badDescriptor.status}`);
+      assert.ok(badDescriptor.headers['cf-r2-error'], 'R2 errors carry cf-r2-error');
+      const health = await raw(stack.gatewayUrl, '/healthz', {});
+      assert.equal(health.status, 200);
+    });
 
-  it('refuses the WebSocket side channel', async () => {
-    const route = new URL(stack.url('kv', 'app-a', 'main')).pathname;
-    const res = await raw(stack.gatewayUrl, route, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }).catch(
-      (err: Error) => ({ status: -1, reason: err.message, headers: {} }),
-    );
-    assert.ok(res.status === 404 || res.status === -1, `status ${res.status}`);
+    it('refuses the WebSocket side channel', async () => {
+      const route = new URL(stack.url('kv', 'app-a', 'main')).pathname;
+      const res = await raw(stack.gatewayUrl, route, {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      }).catch((err: Error) => ({ status: -1, reason: err.message, headers: {} }));
+      assert.ok(res.status === 404 || res.status === -1, `status ${res.status}`);
+    });
   });
-});

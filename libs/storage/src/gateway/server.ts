@@ -1,6 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { verifyAppToken } from './auth.js';
@@ -43,7 +42,12 @@ async function handle(options: GatewayOptions, req: IncomingMessage, res: Server
   if (!route) {
     req.resume();
     const body = 'expected /v1/<appId>/<kv|r2|d1>/<resourceId>/<token>\n';
-    res.writeHead(404, 'No such binding route', { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }).end(body);
+    res
+      .writeHead(404, 'No such binding route', {
+        'content-type': 'text/plain',
+        'content-length': Buffer.byteLength(body),
+      })
+      .end(body);
     return;
   }
   let answer: WireResponse;
@@ -63,7 +67,10 @@ async function handle(options: GatewayOptions, req: IncomingMessage, res: Server
         if (err instanceof EnvelopeError) {
           answer = bindingError(route.kind, 400, `Malformed binding request: ${err.message}`);
         } else {
-          options.logger.error({ err, kind: route.kind, app: route.ref.appId, resource: route.ref.resourceId }, 'binding call failed');
+          options.logger.error(
+            { err, kind: route.kind, app: route.ref.appId, resource: route.ref.resourceId },
+            'binding call failed',
+          );
           answer = bindingError(route.kind, 500, 'Internal gateway error');
         }
       }
@@ -85,7 +92,7 @@ async function send(res: ServerResponse, answer: WireResponse, logger: Logger): 
   }
   res.writeHead(answer.status, answer.statusText, headers);
   try {
-    await pipeline(body as Readable, res);
+    await pipeline(body, res);
   } catch (err) {
     // The client has the status already; cutting the connection is the only honest signal left.
     logger.warn({ err }, 'response body stream failed');

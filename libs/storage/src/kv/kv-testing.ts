@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 // Test-only helper file: the tooling lib is never imported by the service itself.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test helpers may use @kiln/devtools
 import { requireEnv } from '@kiln/devtools/testing';
 import { Redis } from 'ioredis';
 import type { TenantRef, WireRequest, WireResponse } from '../gateway/wire.js';

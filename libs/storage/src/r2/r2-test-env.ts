@@ -1,7 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test support only, never reached from index.ts
 import { createTestDatabase } from '@kiln/devtools/testing';
 import { Client } from 'minio';
 import pg from 'pg';

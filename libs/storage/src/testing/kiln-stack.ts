@@ -28,10 +28,18 @@ export interface KilnStack {
   secret: string;
   redis: Redis;
   db: pg.Pool;
+  /** The stack's own Postgres database and its blob directory (fs mode), for tools under test. */
+  databaseUrl: string;
+  blobDir: string;
   /** A binding URL for `appId` (with that app's real token unless `token` is given). */
   url(kind: 'kv' | 'r2', appId: string, resourceId: string, token?: string): URL;
   /** Miniflare options for KV/R2 bindings (`{ KV: 'namespace-id' }`) served by this gateway, in either mode. */
-  bindingOptions(mode: BindingMode, appId: string, bindings: { kv?: Record<string, string>; r2?: Record<string, string> }, token?: string): Partial<MiniflareOptions>;
+  bindingOptions(
+    mode: BindingMode,
+    appId: string,
+    bindings: { kv?: Record<string, string>; r2?: Record<string, string> },
+    token?: string,
+  ): Partial<MiniflareOptions>;
   close(): Promise<void>;
 }
 
@@ -48,7 +56,14 @@ export async function startKilnStack(options: KilnStackOptions = {}): Promise<Ki
   const blobDir = await mkdtemp(join(tmpdir(), 'kiln-blobs-'));
   const s3 = options.blobs === 'fs' ? undefined : await startS3Server(blobDir, 'kiln-test');
   const blobs = s3
-    ? new S3BlobDriver({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket: 'kiln-test' })
+    ? new S3BlobDriver({
+        endPoint: '127.0.0.1',
+        port: s3.port,
+        useSSL: false,
+        accessKey: 'S3RVER',
+        secretKey: 'S3RVER',
+        bucket: 'kiln-test',
+      })
     : new FsBlobDriver(blobDir);
   const secret = randomBytes(32).toString('hex');
   const server: Server = createGateway({
@@ -66,11 +81,21 @@ export async function startKilnStack(options: KilnStackOptions = {}): Promise<Ki
     secret,
     redis,
     db,
+    databaseUrl: database.url,
+    blobDir,
     url,
     bindingOptions(mode, appId, bindings, token) {
       const list: GatewayBinding[] = [
-        ...Object.entries(bindings.kv ?? {}).map(([name, id]) => ({ name, kind: 'kv' as const, url: url('kv', appId, id, token) })),
-        ...Object.entries(bindings.r2 ?? {}).map(([name, id]) => ({ name, kind: 'r2' as const, url: url('r2', appId, id, token) })),
+        ...Object.entries(bindings.kv ?? {}).map(([name, id]) => ({
+          name,
+          kind: 'kv' as const,
+          url: url('kv', appId, id, token),
+        })),
+        ...Object.entries(bindings.r2 ?? {}).map(([name, id]) => ({
+          name,
+          kind: 'r2' as const,
+          url: url('r2', appId, id, token),
+        })),
       ];
       return mode === 'proxy' ? proxyBindings(list) : { unsafeBindings: directBindings(list) };
     },

@@ -19,7 +19,12 @@ function decodeArg(value, refs) {
   if ('$repeatBytes' in value) return new Uint8Array(value.length).fill(value.$repeatBytes);
   if ('$stream' in value) {
     const bytes = new TextEncoder().encode(value.$stream);
-    return new ReadableStream({ start(c) { if (bytes.length) c.enqueue(bytes); c.close(); } });
+    return new ReadableStream({
+      start(c) {
+        if (bytes.length) c.enqueue(bytes);
+        c.close();
+      },
+    });
   }
   if ('$streamRepeat' in value) {
     // A stream of `times` copies of a string, in 1 MiB chunks, without a known length.
@@ -57,7 +62,8 @@ class Normaliser {
   opaque(kind, value) {
     if (typeof value !== 'string' || value === '') return value;
     const key = `${kind}:${value}`;
-    if (!this.names.has(key)) this.names.set(key, `<${kind}${[...this.names.keys()].filter((k) => k.startsWith(`${kind}:`)).length + 1}>`);
+    if (!this.names.has(key))
+      this.names.set(key, `<${kind}${[...this.names.keys()].filter((k) => k.startsWith(`${kind}:`)).length + 1}>`);
     return this.names.get(key);
   }
   async value(v) {
@@ -74,7 +80,8 @@ class Normaliser {
     if (typeof v.writeHttpMetadata === 'function') return this.r2Object(v);
     if (typeof v.uploadPart === 'function') return { key: v.key, uploadId: this.opaque('upload', v.uploadId) };
     // An uploaded part: its etag is an opaque token of the implementation's choosing.
-    if (typeof v.partNumber === 'number' && typeof v.etag === 'string') return { partNumber: v.partNumber, etag: this.opaque('part', v.etag) };
+    if (typeof v.partNumber === 'number' && typeof v.etag === 'string')
+      return { partNumber: v.partNumber, etag: this.opaque('part', v.etag) };
     if (Array.isArray(v)) return Promise.all(v.map((x) => this.value(x)));
     const out = {};
     for (const [k, x] of Object.entries(v)) {
@@ -96,7 +103,9 @@ class Normaliser {
       httpMetadata: await this.value(o.httpMetadata),
       customMetadata: o.customMetadata,
       range: o.range,
-      checksums: Object.fromEntries(Object.entries(o.checksums.toJSON()).map(([k, x]) => [k, typeof x === 'string' ? x : x && hex(x)])),
+      checksums: Object.fromEntries(
+        Object.entries(o.checksums.toJSON()).map(([k, x]) => [k, typeof x === 'string' ? x : x && hex(x)]),
+      ),
       storageClass: o.storageClass,
       writtenHeaders: Object.fromEntries(headers),
     };

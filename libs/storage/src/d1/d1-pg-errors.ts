@@ -1,0 +1,90 @@
+import type { DatabaseError } from 'pg';
+import type { Catalog } from './d1-catalog.js';
+import { D1SqlError } from './d1-errors.js';
+
+const isPgError = (error: unknown): error is DatabaseError =>
+  typeof error === 'object' &&
+  error !== null &&
+  'code' in error &&
+  typeof error.code === 'string' &&
+  'severity' in error;
+
+function displayTable(catalog: Catalog, name: string | undefined): string {
+  return name ? (catalog.object(name, 'table')?.name ?? name) : '?';
+}
+
+function displayColumn(catalog: Catalog, table: string | undefined, column: string): string {
+  const info = table ? catalog.table(table) : undefined;
+  return info?.columns.find((c) => c.name.toLowerCase() === column.toLowerCase())?.name ?? column;
+}
+
+/**
+ * Rewords a Postgres error as the SQLite error an app written against D1 matches on. Anything
+ * without a SQLite counterpart keeps Postgres' text under SQLITE_ERROR.
+ */
+export function fromPgError(error: unknown, catalog: Catalog): D1SqlError | undefined {
+  if (!isPgError(error)) return undefined;
+  const table = error.table;
+  const shown = displayTable(catalog, table);
+  const make = (message: string, code = 'SQLITE_ERROR', extended?: string) =>
+    new D1SqlError(message, code, extended, { cause: error });
+  switch (error.code) {
+    case '23505': {
+      const columns = /^Key \((.*)\)=/.exec(error.detail ?? '')?.[1]?.split(', ') ?? [];
+      const names = columns.map((c) => `${shown}.${displayColumn(catalog, table, c.replace(/^"|"$/g, ''))}`).join(', ');
+      const primary = error.constraint?.endsWith('_pkey') ?? false;
+      return make(
+        `UNIQUE constraint failed: ${names}`,
+        'SQLITE_CONSTRAINT',
+        primary ? 'SQLITE_CONSTRAINT_PRIMARYKEY' : 'SQLITE_CONSTRAINT_UNIQUE',
+      );
+    }
+    case '23502':
+      return make(
+        `NOT NULL constraint failed: ${shown}.${displayColumn(catalog, table, error.column ?? '?')}`,
+        'SQLITE_CONSTRAINT',
+        'SQLITE_CONSTRAINT_NOTNULL',
+      );
+    case '23514': {
+      const index = /^kiln_ck_(\d+)$/.exec(error.constraint ?? '')?.[1];
+      const check = index !== undefined && table ? catalog.table(table)?.checks[Number(index)] : undefined;
+      return make(
+        `CHECK constraint failed: ${check ?? error.constraint ?? shown}`,
+        'SQLITE_CONSTRAINT',
+        'SQLITE_CONSTRAINT_CHECK',
+      );
+    }
+    case '23503':
+      return make('FOREIGN KEY constraint failed', 'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_FOREIGNKEY');
+    case '42P01': {
+      const name = /relation "([^"]+)" does not exist/.exec(error.message)?.[1] ?? '?';
+      return make(`no such table: ${name}`);
+    }
+    case '42703': {
+      const name = /column "?([^"]+?)"? does not exist/.exec(error.message)?.[1] ?? '?';
+      return make(`no such column: ${name.replace(/^[^.]+\./, (m) => m)}`);
+    }
+    case '42702': {
+      const name = /column reference "([^"]+)" is ambiguous/.exec(error.message)?.[1] ?? '?';
+      return make(`ambiguous column name: ${name}`);
+    }
+    case '42601':
+      return make(`near "${/at or near "([^"]*)"/.exec(error.message)?.[1] ?? ''}": syntax error`);
+    case '22032':
+      return make('malformed JSON');
+    case '22P02':
+    case '42804':
+    case '42883':
+      return make(`datatype mismatch (${error.message})`, 'SQLITE_MISMATCH');
+    case '22003':
+      return make('integer overflow');
+    case '54001':
+      return make('Expression tree is too large (maximum depth 1000)');
+    case '25006':
+      return make('attempt to write a readonly database', 'SQLITE_READONLY');
+    case '42P07':
+      return make(`table ${shown} already exists`);
+    default:
+      return make(error.message);
+  }
+}

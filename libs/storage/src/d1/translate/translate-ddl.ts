@@ -1,0 +1,342 @@
+import { D1SqlError } from '../d1-errors.js';
+import { storageType } from './affinity.js';
+import { items, keywordText, kid, kids, nameOf, type N } from './cst.js';
+import { assertSafeName, pgName, ROWID_COLUMN, sqlString } from './identifiers.js';
+import { tableInfoFromCreate, type TableInfo } from './table-info.js';
+import type { CatalogLookup } from './translate-statement.js';
+import { emitQuery } from './translate-statement.js';
+import type { SqlEmitter } from './translate-expr.js';
+
+export type ObjectType = 'table' | 'index' | 'view';
+
+/** What a DDL statement does, for the executor to apply alongside the emulated sqlite_master. */
+export interface DdlPlan {
+  action: 'create' | 'drop' | 'alter';
+  objectType: ObjectType;
+  /** The object's name as the statement spells it. */
+  name: string;
+  /** For indexes, the table they are on; otherwise the object itself. */
+  tableName: string;
+  ifNotExists: boolean;
+  ifExists: boolean;
+  /** Postgres statements to run, in order. */
+  statements: string[];
+  /** The `sql` column of sqlite_master for created objects (SQLite's normalised text). */
+  masterSql?: string;
+  /** For CREATE TABLE with AUTOINCREMENT: sqlite_sequence must exist. */
+  autoincrement?: boolean;
+  alter?:
+    | { kind: 'add_column'; columnText: string }
+    | { kind: 'rename_table'; newName: string }
+    | { kind: 'rename_column'; from: string; to: string }
+    | { kind: 'drop_column'; column: string };
+}
+
+function objectName(node: N | undefined): string {
+  if (!node) return '';
+  if (node.type === 'member_expr') {
+    const schema = nameOf(kid(node, 'object')).toLowerCase();
+    if (schema !== 'main' && schema !== 'temp') throw new D1SqlError(`unknown database ${nameOf(kid(node, 'object'))}`);
+    return nameOf(kid(node, 'property'));
+  }
+  return nameOf(node);
+}
+
+function createdName(node: N | undefined): string {
+  const name = objectName(node);
+  if (name.toLowerCase().startsWith('sqlite_')) throw new D1SqlError(`object name reserved for internal use: ${name}`);
+  assertSafeName(name);
+  return name;
+}
+
+/** SQLite stores `CREATE <kind> ` followed by the statement's text from the name on. */
+function masterSql(kind: string, text: string, nameNode: N | undefined, base: number): string {
+  const start = nameNode?.range ? nameNode.range[0] - base : 0;
+  return `CREATE ${kind} ${text.slice(start)}`;
+}
+
+export function translateDdl(e: SqlEmitter, node: N, text: string, catalog: CatalogLookup): DdlPlan | undefined {
+  const base = e.ctx.source.base;
+  switch (node.type) {
+    case 'create_table_stmt':
+      return createTable(e, node, text, base);
+    case 'create_index_stmt': {
+      const nameNode = kid(node, 'name');
+      const name = createdName(nameNode);
+      const tableNode = kid(node, 'table');
+      const tableName = objectName(tableNode);
+      const unique = keywordText(kid(node, 'indexTypeKw')) === 'UNIQUE';
+      const columns = items(kid(node, 'columns')).map((spec) => {
+        const expr = kid(spec, 'expr') ?? spec;
+        const desc = kid(spec, 'direction')?.type === 'sort_direction_desc';
+        return `${e.emit(expr)}${desc ? ' DESC' : ''}`;
+      });
+      const where = kids(node, 'clauses').find((c) => c.type === 'where_clause');
+      const sql = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${pgName(name)} ON ${tableNode ? e.tableName(tableNode) : ''} (${columns.join(', ')})${where ? ` ${e.emit(where)}` : ''}`;
+      return {
+        action: 'create',
+        objectType: 'index',
+        name,
+        tableName,
+        ifNotExists: kid(node, 'ifNotExistsKw') !== undefined || Array.isArray(node.ifNotExistsKw),
+        ifExists: false,
+        statements: [sql],
+        masterSql: masterSql(unique ? 'UNIQUE INDEX' : 'INDEX', text, nameNode, base),
+      };
+    }
+    case 'create_view_stmt': {
+      const nameNode = kid(node, 'name');
+      const name = createdName(nameNode);
+      const select = kid(kids(node, 'clauses').find((c) => c.type === 'as_clause') ?? node, 'expr');
+      if (!select) throw new D1SqlError('incomplete input');
+      const columns = items(kid(node, 'columns')).map((c) => pgName(nameOf(kid(c, 'name') ?? c)));
+      const sql = `CREATE VIEW ${pgName(name)}${columns.length ? ` (${columns.join(', ')})` : ''} AS ${emitQuery(e, select, true)}`;
+      return {
+        action: 'create',
+        objectType: 'view',
+        name,
+        tableName: name,
+        ifNotExists: Array.isArray(node.ifNotExistsKw),
+        ifExists: false,
+        statements: [sql],
+        masterSql: masterSql('VIEW', text, nameNode, base),
+      };
+    }
+    case 'drop_table_stmt':
+    case 'drop_index_stmt':
+    case 'drop_view_stmt': {
+      const objectType: ObjectType =
+        node.type === 'drop_table_stmt' ? 'table' : node.type === 'drop_index_stmt' ? 'index' : 'view';
+      const targets = items(kid(node, objectType === 'index' ? 'indexes' : objectType === 'view' ? 'views' : 'tables'));
+      const name = objectName(targets[0]);
+      assertSafeName(name);
+      const kind = objectType.toUpperCase();
+      // CASCADE: SQLite lets a table go while views and other tables still name it.
+      return {
+        action: 'drop',
+        objectType,
+        name,
+        tableName: name,
+        ifNotExists: false,
+        ifExists: Array.isArray(node.ifExistsKw),
+        statements: [`DROP ${kind} ${pgName(name)}${objectType === 'index' ? '' : ' CASCADE'}`],
+      };
+    }
+    case 'alter_table_stmt':
+      return alterTable(e, node, catalog);
+    case 'create_trigger_stmt':
+      throw new D1SqlError('triggers are not supported by Kiln D1');
+    case 'create_virtual_table_stmt':
+      throw new D1SqlError('virtual tables are not supported by Kiln D1');
+    default:
+      return undefined;
+  }
+}
+
+function createTable(e: SqlEmitter, node: N, text: string, base: number): DdlPlan {
+  const nameNode = kid(node, 'name');
+  const name = createdName(nameNode);
+  if (kid(node, 'asKw') || kids(node, 'clauses').some((c) => c.type === 'as_clause')) {
+    throw new D1SqlError('CREATE TABLE ... AS SELECT is not supported by Kiln D1');
+  }
+  const info = tableInfoFromCreate(node as never, { text, base });
+  const defs: string[] = [];
+  let checkIndex = 0;
+  for (const item of items(kid(node, 'columns'))) {
+    if (item.type === 'column_definition') defs.push(columnDefinition(e, item, info, () => checkIndex++));
+    else {
+      const constraint = tableConstraint(e, item, () => checkIndex++);
+      if (constraint) defs.push(constraint);
+    }
+  }
+  if (info.rowidAlias) defs.push(`"${ROWID_COLUMN}" bigint GENERATED ALWAYS AS (${pgName(info.rowidAlias)}) STORED`);
+  else defs.push(`"${ROWID_COLUMN}" bigint NOT NULL UNIQUE`);
+  const table = pgName(name);
+  const rowidColumn = info.rowidAlias ? info.rowidAlias.toLowerCase() : ROWID_COLUMN;
+  const statements = [
+    `CREATE TABLE ${table} (${defs.join(', ')})`,
+    `CREATE TRIGGER kiln_rowid BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION kiln_sqlite.assign_rowid(${sqlString(rowidColumn)}, ${info.autoincrement ? "'autoinc'" : "'plain'"}, ${sqlString(name)})`,
+  ];
+  return {
+    action: 'create',
+    objectType: 'table',
+    name,
+    tableName: name,
+    ifNotExists: Array.isArray(node.ifNotExistsKw),
+    ifExists: false,
+    statements,
+    masterSql: masterSql('TABLE', text, nameNode, base),
+    autoincrement: info.autoincrement,
+  };
+}
+
+function columnDefinition(e: SqlEmitter, def: N, info: TableInfo, nextCheck: () => number): string {
+  const name = nameOf(kid(def, 'name'));
+  assertSafeName(name);
+  const column = info.columns.find((c) => c.name === name);
+  const type = storageType(column?.type ?? '');
+  const parts = [pgName(name), type];
+  let collated = false;
+  for (const c of kids(def, 'constraints')) {
+    const constraint = c.type === 'constraint' ? (kid(c, 'constraint') ?? c) : c;
+    switch (constraint.type) {
+      case 'constraint_primary_key':
+        if (info.primaryKey.length === 1) parts.push('PRIMARY KEY');
+        break;
+      case 'constraint_not_null':
+        parts.push('NOT NULL');
+        break;
+      case 'constraint_null':
+        break;
+      case 'constraint_unique':
+        parts.push('UNIQUE');
+        break;
+      case 'constraint_check': {
+        const expr = kid(constraint, 'expr');
+        if (expr) parts.push(`CONSTRAINT kiln_ck_${nextCheck()} CHECK (${e.cond(expr)})`);
+        break;
+      }
+      case 'constraint_default': {
+        let expr = kid(constraint, 'expr');
+        if (expr?.type === 'binary_expr' && keywordText(expr.operator) === 'COLLATE') {
+          collated = true;
+          parts.push(`COLLATE ${collation(nameOf(kid(expr, 'right')))}`);
+          expr = kid(expr, 'left');
+        }
+        if (expr) parts.push(`DEFAULT ${e.loose(expr)}`);
+        break;
+      }
+      case 'constraint_collate':
+        collated = true;
+        parts.push(`COLLATE ${collation(nameOf(kid(constraint, 'collation')))}`);
+        break;
+      case 'constraint_generated': {
+        const expr = kid(constraint, 'expr');
+        if (expr) parts.push(`GENERATED ALWAYS AS (${e.value(expr)}) STORED`);
+        break;
+      }
+      case 'references_specification':
+        parts.push(references(e, constraint));
+        break;
+      case 'constraint_auto_increment':
+        break;
+      default:
+        throw new D1SqlError(`unsupported column constraint: ${constraint.type}`);
+    }
+  }
+  // SQLite compares text byte-wise (BINARY); the database's default collation may not.
+  if (type === 'text' && !collated) parts.splice(2, 0, 'COLLATE "C"');
+  return parts.join(' ');
+}
+
+function collation(name: string): string {
+  const upper = name.toUpperCase();
+  if (upper === 'NOCASE') return 'kiln_sqlite.nocase';
+  if (upper === 'BINARY' || upper === 'RTRIM') return '"C"';
+  throw new D1SqlError(`no such collation sequence: ${name}`);
+}
+
+function references(e: SqlEmitter, spec: N): string {
+  const table = kid(spec, 'table');
+  const columns = items(kid(spec, 'columns')).map((c) => e.emit(c));
+  const actions = kids(spec, 'options')
+    .filter((o) => o.type === 'referential_action')
+    .map((o) => `ON ${keywordText(o.eventKw)} ${keywordText(o.actionKw)}`);
+  // Deferrable in Postgres so imports (and defer_foreign_keys) can load rows in any order.
+  const deferrable = kids(spec, 'options').some((o) => o.type === 'deferrable')
+    ? ' DEFERRABLE INITIALLY DEFERRED'
+    : ' DEFERRABLE INITIALLY IMMEDIATE';
+  return `REFERENCES ${table ? e.tableName(table) : ''}${columns.length ? ` (${columns.join(', ')})` : ''}${actions.length ? ` ${actions.join(' ')}` : ''}${deferrable}`;
+}
+
+function tableConstraint(e: SqlEmitter, item: N, nextCheck: () => number): string | undefined {
+  const named = item.type === 'constraint';
+  const constraint = named ? (kid(item, 'constraint') ?? item) : item;
+  const cols = (key: string) =>
+    items(kid(constraint, key))
+      .map((c) => e.emit(kid(c, 'expr') ?? c))
+      .join(', ');
+  switch (constraint.type) {
+    case 'constraint_primary_key':
+      return `PRIMARY KEY (${cols('columns')})`;
+    case 'constraint_unique':
+      return `UNIQUE (${cols('columns')})`;
+    case 'constraint_check': {
+      const expr = kid(constraint, 'expr');
+      return expr ? `CONSTRAINT kiln_ck_${nextCheck()} CHECK (${e.cond(expr)})` : undefined;
+    }
+    case 'constraint_foreign_key': {
+      const ref = kid(constraint, 'references');
+      return ref ? `FOREIGN KEY (${cols('columns')}) ${references(e, ref)}` : undefined;
+    }
+    default:
+      throw new D1SqlError(`unsupported table constraint: ${constraint.type}`);
+  }
+}
+
+function alterTable(e: SqlEmitter, node: N, catalog: CatalogLookup): DdlPlan {
+  const tableName = objectName(kid(node, 'table'));
+  if (!catalog.table(tableName)) throw new D1SqlError(`no such table: ${tableName}`);
+  const actions = items(kid(node, 'actions'));
+  if (actions.length !== 1 || !actions[0])
+    throw new D1SqlError('only one ALTER TABLE action per statement is supported');
+  const action = actions[0];
+  const table = pgName(tableName);
+  const plan = {
+    action: 'alter' as const,
+    objectType: 'table' as const,
+    name: tableName,
+    tableName,
+    ifNotExists: false,
+    ifExists: false,
+  };
+  switch (action.type) {
+    case 'alter_action_add_column': {
+      const column = kid(action, 'column');
+      if (!column) break;
+      const info: TableInfo = tableInfoFromCreate(
+        {
+          type: 'create_table_stmt',
+          columns: { type: 'paren_expr', expr: { type: 'list_expr', items: [column] } },
+        } as never,
+        e.ctx.source,
+      );
+      return {
+        ...plan,
+        statements: [
+          `ALTER TABLE ${table} ADD COLUMN ${columnDefinition(e, column, info, () => 100 + Math.floor(Math.random() * 1e6))}`,
+        ],
+        alter: { kind: 'add_column', columnText: e.slice(column) },
+      };
+    }
+    case 'alter_action_rename': {
+      const newName = createdName(kid(action, 'newName'));
+      return {
+        ...plan,
+        statements: [`ALTER TABLE ${table} RENAME TO ${pgName(newName)}`],
+        alter: { kind: 'rename_table', newName },
+      };
+    }
+    case 'alter_action_rename_column': {
+      const from = nameOf(kid(action, 'oldName'));
+      const to = nameOf(kid(action, 'newName'));
+      assertSafeName(to);
+      return {
+        ...plan,
+        statements: [`ALTER TABLE ${table} RENAME COLUMN ${pgName(from)} TO ${pgName(to)}`],
+        alter: { kind: 'rename_column', from, to },
+      };
+    }
+    case 'alter_action_drop_column': {
+      const column = nameOf(kid(action, 'column'));
+      return {
+        ...plan,
+        statements: [`ALTER TABLE ${table} DROP COLUMN ${pgName(column)}`],
+        alter: { kind: 'drop_column', column },
+      };
+    }
+    default:
+      break;
+  }
+  throw new D1SqlError(`unsupported ALTER TABLE action: ${action.type}`);
+}

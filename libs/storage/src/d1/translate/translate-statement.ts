@@ -1,0 +1,334 @@
+import { D1SqlError } from '../d1-errors.js';
+import { items, keywordText, kid, kids, nameOf, type N } from './cst.js';
+import { pgName, ROWID_COLUMN } from './identifiers.js';
+import { ParamNumbering, type D1Value } from './params.js';
+import type { ParsedStatement } from './parse-sql.js';
+import type { TableInfo } from './table-info.js';
+import { translateDdl, type DdlPlan } from './translate-ddl.js';
+import { SqlEmitter } from './translate-expr.js';
+
+/** What the translator needs to know about the database's current tables. */
+export interface CatalogLookup {
+  table(name: string): TableInfo | undefined;
+}
+
+export const ROWID_RESULT = '__kiln_rowid';
+
+export type Translated =
+  | {
+      kind: 'dml';
+      sql: string;
+      /** How many positional values the Postgres statement takes. */
+      paramCount: number;
+      /** INSERTs return the new rows' rowid in this extra column (stripped before answering). */
+      capturesRowid: boolean;
+      /** Whether the app asked for rows (SELECT, RETURNING); otherwise the rows are dropped. */
+      returnsRows: boolean;
+      writes: boolean;
+    }
+  | { kind: 'ddl'; plan: DdlPlan; paramCount: number }
+  | { kind: 'pragma'; name: string; arg?: string; value?: string }
+  | { kind: 'noop' };
+
+/** Translates one parsed SQLite statement, with D1's bound values (they decide parameter casts). */
+export function translateStatement(
+  parsed: ParsedStatement,
+  values: readonly D1Value[],
+  catalog: CatalogLookup,
+): Translated {
+  const node = parsed.node as unknown as N;
+  const params = new ParamNumbering();
+  const e = new SqlEmitter({ source: { text: parsed.text, base: parsed.start }, params, values });
+  switch (node.type) {
+    case 'select_stmt':
+    case 'compound_select_stmt':
+      return {
+        kind: 'dml',
+        sql: emitQuery(e, node),
+        paramCount: params.count,
+        capturesRowid: false,
+        returnsRows: true,
+        writes: false,
+      };
+    case 'insert_stmt':
+      return {
+        kind: 'dml',
+        sql: emitInsert(e, node, catalog),
+        paramCount: params.count,
+        capturesRowid: true,
+        returnsRows: hasReturning(node),
+        writes: true,
+      };
+    case 'update_stmt':
+    case 'delete_stmt':
+      return {
+        kind: 'dml',
+        sql: emitWrite(e, node, catalog),
+        paramCount: params.count,
+        capturesRowid: false,
+        returnsRows: hasReturning(node),
+        writes: true,
+      };
+    case 'pragma_stmt':
+      return pragma(node);
+    case 'analyze_stmt':
+    case 'vacuum_stmt':
+    case 'reindex_stmt':
+      // Postgres maintains its own statistics and storage.
+      return { kind: 'noop' };
+    case 'start_transaction_stmt':
+    case 'commit_transaction_stmt':
+    case 'rollback_transaction_stmt':
+    case 'savepoint_stmt':
+    case 'release_savepoint_stmt':
+      // D1's wording: transactions are batch() calls, never SQL.
+      throw new D1SqlError(
+        "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' automatic atomic write coalescing.",
+      );
+    case 'attach_database_stmt':
+    case 'detach_database_stmt':
+      throw new D1SqlError('not authorized', 'SQLITE_AUTH');
+    default: {
+      const plan = translateDdl(e, node, parsed.text, catalog);
+      if (plan) return { kind: 'ddl', plan, paramCount: params.count };
+      throw new D1SqlError(`not authorized to use ${keywordText(firstKeyword(node)) || node.type}`, 'SQLITE_AUTH');
+    }
+  }
+}
+
+function firstKeyword(node: N): unknown {
+  for (const value of Object.values(node))
+    if (typeof value === 'object' && value && (value as N).type === 'keyword') return value;
+  return undefined;
+}
+
+/** A SELECT the app sees: its first SELECT names the columns as SQLite does. */
+export function emitQuery(e: SqlEmitter, node: N, viewColumns = false): string {
+  if (node.type === 'compound_select_stmt') {
+    const left = kid(node, 'left');
+    const right = kid(node, 'right');
+    if (!left || !right) return e.generic(node);
+    const op = keywordText(node.operator);
+    return `${emitQuery(e, left, viewColumns)} ${op} ${e.emit(right)}`;
+  }
+  if (node.type !== 'select_stmt') return e.emit(node);
+  const parts: string[] = [];
+  for (const clause of kids(node, 'clauses')) {
+    if (clause.type !== 'select_clause') {
+      parts.push(e.emit(clause));
+      continue;
+    }
+    const columns = items(kid(clause, 'columns'));
+    for (const column of columns) {
+      if (column.type === 'alias') {
+        const alias = nameOf(kid(column, 'alias'));
+        e.aliases.set(alias.toLowerCase(), viewColumns ? alias.toLowerCase() : alias);
+      }
+    }
+    const modifiers = kids(clause, 'modifiers')
+      .map((m) => keywordText(m))
+      .join(' ');
+    const saved = e.aliases;
+    // Inside the select list the aliases are not yet in scope.
+    e.aliases = new Map();
+    const list = columns.map((c) => (viewColumns ? e.viewItem(c) : e.selectItem(c))).join(', ');
+    e.aliases = saved;
+    parts.push(`SELECT ${modifiers ? `${modifiers} ` : ''}${list}`);
+  }
+  const out = parts.join(' ');
+  e.aliases = new Map();
+  return out;
+}
+
+function hasReturning(node: N): boolean {
+  return kids(node, 'clauses').some((c) => c.type === 'returning_clause');
+}
+
+function tableOf(catalog: CatalogLookup, nameNode: N | undefined): TableInfo {
+  const target = nameNode?.type === 'member_expr' ? kid(nameNode, 'property') : nameNode;
+  const name = nameOf(target);
+  const info = catalog.table(name);
+  if (!info) throw new D1SqlError(`no such table: ${name}`);
+  return info;
+}
+
+function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
+  const parts: string[] = [];
+  let orAction = '';
+  let info: TableInfo | undefined;
+  let columns: string[] = [];
+  let returning: N | undefined;
+  let upserts = 0;
+  for (const clause of kids(node, 'clauses')) {
+    switch (clause.type) {
+      case 'insert_clause': {
+        info = tableOf(catalog, kid(clause, 'table'));
+        orAction =
+          keywordText(kid(clause, 'insertKw')) === 'REPLACE'
+            ? 'REPLACE'
+            : keywordText(kid(clause, 'orAction')?.actionKw);
+        columns = items(kid(clause, 'columns')).map((c) => nameOf(c));
+        const table = kid(clause, 'table');
+        const alias = kid(clause, 'alias');
+        const list = columns.length
+          ? ` (${columns.map((c) => e.emit({ type: 'identifier', name: c, text: c })).join(', ')})`
+          : '';
+        parts.push(
+          `INSERT INTO ${table ? e.tableName(table) : ''}${alias ? ` AS ${e.emit(kid(alias, 'alias') ?? alias)}` : ''}${list}`,
+        );
+        break;
+      }
+      case 'values_clause':
+        parts.push(
+          `VALUES ${items(kid(clause, 'values'))
+            .map(
+              (row) =>
+                `(${items(row)
+                  .map((v) => e.loose(v))
+                  .join(', ')})`,
+            )
+            .join(', ')}`,
+        );
+        break;
+      case 'upsert_clause':
+        upserts++;
+        if (upserts > 1) throw new D1SqlError('multiple ON CONFLICT clauses are not supported');
+        parts.push(upsert(e, clause, info));
+        break;
+      case 'returning_clause':
+        returning = clause;
+        break;
+      default:
+        parts.push(e.emit(clause));
+    }
+  }
+  if (!info) throw new D1SqlError('incomplete input');
+  if (upserts === 0 && orAction === 'IGNORE') parts.push('ON CONFLICT DO NOTHING');
+  if (upserts === 0 && orAction === 'REPLACE') parts.push(replaceClause(info, columns));
+  const returned = returning ? items(kid(returning, 'columns')).map((c) => e.selectItem(c)) : [];
+  // The rowid of a row an upsert updated is not an insert: xmax is 0 only for new rows.
+  returned.push(`CASE WHEN xmax = 0 THEN "${ROWID_COLUMN}" END AS "${ROWID_RESULT}"`);
+  parts.push(`RETURNING ${returned.join(', ')}`);
+  return parts.join(' ');
+}
+
+function upsert(e: SqlEmitter, clause: N, info: TableInfo | undefined): string {
+  const target = kid(clause, 'conflictTarget');
+  const action = kid(clause, 'action');
+  let targetText = '';
+  if (target) {
+    const cols = items(target).map((spec) => e.emit(kid(spec, 'expr') ?? spec));
+    const where = kid(target, 'where') ?? kids(clause, 'clauses').find((c) => c.type === 'where_clause');
+    targetText = `(${cols.join(', ')})${where ? ` ${e.emit(where)}` : ''}`;
+  }
+  if (action?.type === 'upsert_action_nothing') return `ON CONFLICT ${targetText} DO NOTHING`;
+  if (!target && info) targetText = `(${conflictColumns(info).map(pgName).join(', ')})`;
+  const set = kid(action ?? clause, 'set');
+  const where = kid(action ?? clause, 'where');
+  e.columnQualifier = info ? pgName(info.name) : undefined;
+  try {
+    const assignments = items(kid(set ?? clause, 'assignments')).map((a) => {
+      const column = kid(a, 'column');
+      const expr = kid(a, 'expr');
+      return column && expr ? `${pgName(nameOf(column))} = ${e.loose(expr)}` : e.emit(a);
+    });
+    return `ON CONFLICT ${targetText} DO UPDATE SET ${assignments.join(', ')}${where ? ` ${e.emit(where)}` : ''}`;
+  } finally {
+    e.columnQualifier = undefined;
+  }
+}
+
+function conflictColumns(info: TableInfo): string[] {
+  if (info.rowidAlias) return [info.rowidAlias];
+  return info.uniques[0] ?? [];
+}
+
+/**
+ * SQLite's REPLACE deletes the conflicting row and inserts a new one. Postgres can only resolve
+ * one constraint per statement, so the primary key (or first UNIQUE) is the one honoured, and
+ * columns the INSERT does not name go back to their defaults, as they would on a fresh row.
+ */
+function replaceClause(info: TableInfo, columns: string[]): string {
+  const target = conflictColumns(info);
+  if (target.length === 0) return '';
+  const named = columns.length ? columns.map((c) => c.toLowerCase()) : info.columns.map((c) => c.name.toLowerCase());
+  const sets = info.columns
+    .filter((c) => !target.some((t) => t.toLowerCase() === c.name.toLowerCase()))
+    .map((c) =>
+      named.includes(c.name.toLowerCase())
+        ? `${pgName(c.name)} = EXCLUDED.${pgName(c.name)}`
+        : `${pgName(c.name)} = DEFAULT`,
+    );
+  if (sets.length === 0) return `ON CONFLICT (${target.map(pgName).join(', ')}) DO NOTHING`;
+  return `ON CONFLICT (${target.map(pgName).join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
+}
+
+function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
+  const parts: string[] = [];
+  for (const clause of kids(node, 'clauses')) {
+    switch (clause.type) {
+      case 'update_clause': {
+        const tables = items(kid(clause, 'tables'));
+        const action = keywordText(kid(clause, 'orAction')?.actionKw);
+        if (action && action !== 'ABORT' && action !== 'FAIL' && action !== 'ROLLBACK')
+          throw new D1SqlError(`UPDATE OR ${action} is not supported`);
+        tables.forEach((t) => tableOf(catalog, t.type === 'alias' ? kid(t, 'expr') : t));
+        parts.push(`UPDATE ${tables.map((t) => e.fromItem(t)).join(', ')}`);
+        break;
+      }
+      case 'delete_clause': {
+        const tables = items(kid(clause, 'tables'));
+        tables.forEach((t) => tableOf(catalog, t.type === 'alias' ? kid(t, 'expr') : t));
+        parts.push(`DELETE FROM ${tables.map((t) => e.fromItem(t)).join(', ')}`);
+        break;
+      }
+      case 'set_clause':
+        parts.push(
+          `SET ${items(kid(clause, 'assignments'))
+            .map((a) => {
+              const column = kid(a, 'column');
+              const expr = kid(a, 'expr');
+              return column && expr ? `${e.emit(column)} = ${e.loose(expr)}` : e.emit(a);
+            })
+            .join(', ')}`,
+        );
+        break;
+      case 'returning_clause':
+        parts.push(
+          `RETURNING ${items(kid(clause, 'columns'))
+            .map((c) => e.selectItem(c))
+            .join(', ')}`,
+        );
+        break;
+      case 'order_by_clause':
+      case 'limit_clause':
+        throw new D1SqlError(`near "${clause.type === 'limit_clause' ? 'LIMIT' : 'ORDER'}": syntax error`);
+      default:
+        parts.push(e.emit(clause));
+    }
+  }
+  return parts.join(' ');
+}
+
+function pragma(node: N): Translated {
+  const body = kid(node, 'pragma');
+  if (!body) throw new D1SqlError('incomplete input');
+  if (body.type === 'identifier') return { kind: 'pragma', name: nameOf(body).toLowerCase() };
+  const nameNode = kid(body, 'name');
+  const name = (nameNode?.type === 'member_expr' ? nameOf(kid(nameNode, 'property')) : nameOf(nameNode)).toLowerCase();
+  if (body.type === 'pragma_func_call') {
+    const arg = kid(kid(body, 'args') ?? body, 'expr');
+    return {
+      kind: 'pragma',
+      name,
+      arg: arg ? (arg.type === 'string_literal' ? String(arg.value) : nameOf(arg)) : undefined,
+    };
+  }
+  const value = body.value;
+  const inner = typeof value === 'object' && value !== null ? (value as N).value : undefined;
+  const valueText =
+    typeof value === 'object' && value !== null
+      ? nameOf(value as N) || (typeof inner === 'string' || typeof inner === 'number' ? String(inner) : '')
+      : String(value);
+  return { kind: 'pragma', name, value: valueText };
+}

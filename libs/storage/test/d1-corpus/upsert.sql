@@ -1,0 +1,51 @@
+CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n INTEGER DEFAULT 0)
+CREATE TABLE counters (id INTEGER PRIMARY KEY, name TEXT UNIQUE, hits INTEGER NOT NULL DEFAULT 0)
+INSERT INTO kv (k, v) VALUES ('k0', 'v0') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k1', 'v1') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k2', 'v2') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k3', 'v3') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k4', 'v4') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k0', 'v5') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k1', 'v6') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k2', 'v7') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k3', 'v8') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k4', 'v9') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k0', 'v10') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k1', 'v11') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k2', 'v12') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k3', 'v13') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO kv (k, v) VALUES ('k4', 'v14') ON CONFLICT(k) DO UPDATE SET v = excluded.v, n = n + 1
+INSERT INTO counters (name, hits) VALUES ('c0', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c1', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c2', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c3', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c0', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c1', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c2', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c3', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c0', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c1', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c2', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c3', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c0', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c1', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+INSERT INTO counters (name, hits) VALUES ('c2', 1) ON CONFLICT (name) DO UPDATE SET hits = counters.hits + 1
+SELECT * FROM kv ORDER BY k
+SELECT * FROM counters ORDER BY id
+INSERT OR IGNORE INTO kv (k, v) VALUES ('k1', 'ignored')
+INSERT OR IGNORE INTO kv (k, v) VALUES ('new', 'kept')
+SELECT k, v FROM kv ORDER BY k
+INSERT OR REPLACE INTO kv (k, v) VALUES ('k2', 'replaced')
+SELECT * FROM kv WHERE k = 'k2'
+REPLACE INTO kv (k, v, n) VALUES ('k3', 'r', 9)
+SELECT * FROM kv WHERE k = 'k3'
+INSERT INTO kv (k, v) VALUES ('k4', 'x') ON CONFLICT DO NOTHING
+INSERT INTO kv (k, v) VALUES ('k4', 'x') ON CONFLICT(k) DO NOTHING
+INSERT INTO kv (k, v) VALUES ('k9', 'x') ON CONFLICT(k) DO NOTHING
+INSERT INTO kv (k, v) VALUES ('k4', 'w') ON CONFLICT(k) DO UPDATE SET v = excluded.v WHERE kv.n > 100
+SELECT v FROM kv WHERE k = 'k4'
+INSERT INTO counters (id, name) VALUES (1, 'c0') ON CONFLICT(id) DO UPDATE SET hits = 100 RETURNING id, hits
+INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = ? -- params: ["k0", "a", "b"]
+SELECT v FROM kv WHERE k = 'k0'
+INSERT INTO kv (k, v) VALUES ('k1', 'dup')
+SELECT count(*), sum(n) FROM kv
