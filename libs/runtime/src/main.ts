@@ -13,7 +13,7 @@ async function main(): Promise<void> {
       appDir: resolve(config.KILN_APP_DIR),
       host: config.RUNTIME_HOST,
       port: config.RUNTIME_PORT,
-      gateway: { url: config.KILN_GATEWAY_URL, token: config.KILN_GATEWAY_TOKEN },
+      gateway: { url: config.KILN_GATEWAY_URL, token: config.KILN_GATEWAY_TOKEN, mode: config.KILN_GATEWAY_MODE },
     },
     logger,
   );

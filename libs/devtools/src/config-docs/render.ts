@@ -9,6 +9,8 @@ const SOURCES: Array<[file: string, exportName: string]> = [
   ['apps/api/dist/config.js', 'apiEnv'],
   ['apps/web/dist/lib/config.js', 'webEnv'],
   ['apps/sandbox-runner/dist/config.js', 'runnerEnv'],
+  ['libs/storage/dist/gateway/config.js', 'gatewayEnv'],
+  ['libs/runtime/dist/config.js', 'runtimeEnv'],
 ];
 
 const HEADER = `# Configuration
@@ -24,6 +26,7 @@ API (apps/api): invalid configuration
 
 This file is generated from those schemas by \`npm run docs:config\`; a unit test fails when it is
 out of date. Secrets (URLs with passwords) are never echoed back in such messages.
+\`npm run export\` reads the gateway's storage variables (\`DATABASE_URL\`, \`REDIS_URL\`, \`BLOB_*\`, \`S3_*\`).
 `;
 
 /** docs/configuration.md, rendered from the schemas the services really use. */

@@ -64,8 +64,13 @@ export class FsBlobDriver implements BlobDriver {
       await handle.close();
       return Readable.from([]);
     }
+    // 512 KiB reads instead of the default 64 KiB: an object of a few MiB goes out in a handful of
+    // reads and socket writes (measured: R2 1 MiB get through workerd), at a bounded memory cost.
+    const highWaterMark = 512 * 1024;
     return handle.createReadStream(
-      range ? { start: range.offset, end: range.offset + range.length - 1, autoClose: true } : { autoClose: true },
+      range
+        ? { start: range.offset, end: range.offset + range.length - 1, autoClose: true, highWaterMark }
+        : { autoClose: true, highWaterMark },
     );
   }
 
