@@ -1,24 +1,14 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@kiln/devtools/testing';
-import { startBackingServices } from '@kiln/devtools/services';
+import { startScratchServices } from '@kiln/devtools/services';
 import { writeSection } from './report.js';
 import { storageBench } from './storage-bench.js';
 
 /** `npm run bench`: every benchmark, each compared with its reference in the same run. */
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'kiln-bench-'));
-  await chmod(scratch, 0o755);
-  const services = await startBackingServices({
-    databaseUrl: process.env['DATABASE_URL'] || undefined,
-    redisUrl: process.env['REDIS_URL'] || undefined,
-    home: scratch,
-    postgresPort: await freePort(),
-    redisPort: await freePort(),
-    database: 'kiln_bench',
-    log: () => undefined,
-  });
+  const services = await startScratchServices(scratch, 'kiln_bench');
   process.env['DATABASE_URL'] = services.databaseUrl;
   process.env['REDIS_URL'] = services.redisUrl;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;

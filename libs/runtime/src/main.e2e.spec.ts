@@ -43,6 +43,16 @@ describe('gateway and runtime processes', () => {
     return child;
   };
 
+  /** The runtime's environment for the test app on `port`. */
+  const runtimeEnv = (port: number, token = appToken(secret, 'visits-app')): NodeJS.ProcessEnv => ({
+    KILN_APP_ID: 'visits-app',
+    KILN_APP_DIR: join(dir, 'app'),
+    KILN_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+    KILN_GATEWAY_TOKEN: token,
+    RUNTIME_PORT: String(port),
+    RUNTIME_WATCH: 'false',
+  });
+
   before(async () => {
     db = await createTestDatabase('kiln_rt');
     dir = await mkdtemp(join(tmpdir(), 'kiln-rt-'));
@@ -90,19 +100,7 @@ describe('gateway and runtime processes', () => {
   it('serves an app whose KV and R2 data live behind the gateway', async () => {
     const port = await freePort();
     const lines: string[] = [];
-    const runtime = start(
-      'runtime',
-      RUNTIME,
-      {
-        KILN_APP_ID: 'visits-app',
-        KILN_APP_DIR: join(dir, 'app'),
-        KILN_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-        KILN_GATEWAY_TOKEN: appToken(secret, 'visits-app'),
-        RUNTIME_PORT: String(port),
-        RUNTIME_WATCH: 'false',
-      },
-      lines,
-    );
+    const runtime = start('runtime', RUNTIME, runtimeEnv(port), lines);
     await waitFor('runtime', () => Promise.resolve(lines.some((l) => l.includes('serving on'))), {
       timeoutMs: 60_000,
       child: runtime,
@@ -113,19 +111,7 @@ describe('gateway and runtime processes', () => {
     assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/`)).json(), { visits: 2, file: 'visit 2' });
     // A new runtime process (a recreated container) finds the same data.
     await runtime.stop('SIGTERM', 10_000);
-    const again = start(
-      'runtime2',
-      RUNTIME,
-      {
-        KILN_APP_ID: 'visits-app',
-        KILN_APP_DIR: join(dir, 'app'),
-        KILN_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-        KILN_GATEWAY_TOKEN: appToken(secret, 'visits-app'),
-        RUNTIME_PORT: String(port),
-        RUNTIME_WATCH: 'false',
-      },
-      lines,
-    );
+    const again = start('runtime2', RUNTIME, runtimeEnv(port), lines);
     await waitFor(
       'runtime again',
       async () => (await fetch(`http://127.0.0.1:${port}/`, { method: 'HEAD' }).catch(() => ({ ok: false }))).ok,
@@ -141,19 +127,7 @@ describe('gateway and runtime processes', () => {
   it('a wrong token makes the app fail loudly, not silently empty', async () => {
     const port = await freePort();
     const lines: string[] = [];
-    const runtime = start(
-      'runtime-bad-token',
-      RUNTIME,
-      {
-        KILN_APP_ID: 'visits-app',
-        KILN_APP_DIR: join(dir, 'app'),
-        KILN_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-        KILN_GATEWAY_TOKEN: 'x'.repeat(43),
-        RUNTIME_PORT: String(port),
-        RUNTIME_WATCH: 'false',
-      },
-      lines,
-    );
+    const runtime = start('runtime-bad-token', RUNTIME, runtimeEnv(port, 'x'.repeat(43)), lines);
     await waitFor('runtime', () => Promise.resolve(lines.some((l) => l.includes('serving on'))), {
       timeoutMs: 60_000,
       child: runtime,

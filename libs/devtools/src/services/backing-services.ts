@@ -1,7 +1,8 @@
+import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { startLocalRedis } from './local-redis.js';
-import { isPortFree } from './ports.js';
+import { freePort, isPortFree } from './ports.js';
 
 export interface BackingServices {
   databaseUrl: string;
@@ -72,4 +73,22 @@ export async function startBackingServices(options: BackingServicesOptions): Pro
     await stop();
     throw err;
   }
+}
+
+/**
+ * Postgres and Redis for a throw-away run (tests, benchmarks): DATABASE_URL / REDIS_URL when set,
+ * else embedded ones on free ports with their data in `scratch`, which embedded Postgres (run as
+ * the postgres user when we are root) must be able to enter.
+ */
+export async function startScratchServices(scratch: string, database: string): Promise<BackingServices> {
+  await chmod(scratch, 0o755);
+  return startBackingServices({
+    databaseUrl: process.env['DATABASE_URL'] || undefined,
+    redisUrl: process.env['REDIS_URL'] || undefined,
+    home: scratch,
+    postgresPort: await freePort(),
+    redisPort: await freePort(),
+    database,
+    log: () => undefined,
+  });
 }

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../paths.js';
-import { startBackingServices } from '../services/backing-services.js';
-import { freePort } from '../services/ports.js';
+import { startScratchServices } from '../services/backing-services.js';
 import { TIERS, type Tier, findTests } from './find-tests.js';
 
 /**
@@ -22,20 +21,8 @@ async function main(): Promise<number> {
   if (files.length === 0) throw new Error(`no test files found for tiers ${tiers.join(', ')}; did the build run?`);
 
   const scratch = await mkdtemp(join(tmpdir(), 'kiln-test-'));
-  // Embedded Postgres runs as the postgres user when we are root: it must be able to enter here.
-  await chmod(scratch, 0o755);
   const needsServices = tiers.some((t) => t !== 'unit');
-  const services = needsServices
-    ? await startBackingServices({
-        databaseUrl: process.env['DATABASE_URL'] || undefined,
-        redisUrl: process.env['REDIS_URL'] || undefined,
-        home: scratch,
-        postgresPort: await freePort(),
-        redisPort: await freePort(),
-        database: 'kiln_test',
-        log: () => undefined,
-      })
-    : undefined;
+  const services = needsServices ? await startScratchServices(scratch, 'kiln_test') : undefined;
   if (services) process.stdout.write(`test services:\n${services.summary.map((s) => `  ${s}`).join('\n')}\n`);
 
   const countsFile = join(scratch, 'counts.json');

@@ -1,45 +1,34 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Redis } from 'ioredis';
-import { KvService } from './index.js';
-import { assertError, assertOk, bulk, freshRef, jsonOf, put, testRedis } from './kv-testing.js';
+import { describe, it } from 'node:test';
+import { assertError, assertOk, bulk, freshRef, jsonOf, put, kvSuite } from './kv-testing.js';
 
 describe('KvService bulk get', () => {
-  let redis: Redis;
-  let kv: KvService;
-
-  before(() => {
-    redis = testRedis();
-    kv = new KvService(redis);
-  });
-  after(async () => {
-    await redis.quit();
-  });
+  const suite = kvSuite();
 
   async function seeded(): Promise<ReturnType<typeof freshRef>> {
     const ref = freshRef();
-    await kv.handle(ref, put('text', 'héllo', { metadata: { m: 'é' } }));
-    await kv.handle(ref, put('json', '{"n":[1,2]}'));
-    await kv.handle(ref, put('empty', ''));
+    await suite.kv.handle(ref, put('text', 'héllo', { metadata: { m: 'é' } }));
+    await suite.kv.handle(ref, put('json', '{"n":[1,2]}'));
+    await suite.kv.handle(ref, put('empty', ''));
     return ref;
   }
 
   it('returns text values keyed by every requested key, null when missing', async () => {
     const ref = await seeded();
-    const res = await kv.handle(ref, bulk({ keys: ['text', 'missing', 'empty'] }));
+    const res = await suite.kv.handle(ref, bulk({ keys: ['text', 'missing', 'empty'] }));
     assertOk(res);
     assert.deepEqual(await jsonOf(res), { text: 'héllo', missing: null, empty: '' });
   });
 
   it('parses values for type json and accepts a string cacheTtl of at least 30', async () => {
     const ref = await seeded();
-    const res = await kv.handle(ref, bulk({ keys: ['json', 'missing'], type: 'json', cacheTtl: '60' }));
+    const res = await suite.kv.handle(ref, bulk({ keys: ['json', 'missing'], type: 'json', cacheTtl: '60' }));
     assert.deepEqual(await jsonOf(res), { json: { n: [1, 2] }, missing: null });
   });
 
   it('returns {value, metadata} with withMetadata, plain null for a missing key', async () => {
     const ref = await seeded();
-    const res = await kv.handle(ref, bulk({ keys: ['text', 'json', 'missing'], withMetadata: true }));
+    const res = await suite.kv.handle(ref, bulk({ keys: ['text', 'json', 'missing'], withMetadata: true }));
     assert.deepEqual(await jsonOf(res), {
       text: { value: 'héllo', metadata: { m: 'é' } },
       json: { value: '{"n":[1,2]}', metadata: null },
@@ -50,8 +39,8 @@ describe('KvService bulk get', () => {
   it('reads keys with any characters, as JSON strings', async () => {
     const ref = freshRef();
     const keys = ['a\u0000', '😀', 'a&b=c', '__proto__', '10', '2'];
-    for (const key of keys) await kv.handle(ref, put(key, `v:${key}`));
-    const body = (await jsonOf(await kv.handle(ref, bulk({ keys })))) as Record<string, string>;
+    for (const key of keys) await suite.kv.handle(ref, put(key, `v:${key}`));
+    const body = (await jsonOf(await suite.kv.handle(ref, bulk({ keys })))) as Record<string, string>;
     for (const key of keys) assert.equal(body[key], `v:${key}`);
   });
 
@@ -68,17 +57,17 @@ describe('KvService bulk get', () => {
       [{ keys: ['text', '..'] }, 400, 'Illegal key name "..". Please use a different name.'],
       [{ keys: ['text', 'é'.repeat(300)] }, 414, 'UTF-8 encoded length of 600 exceeds key length limit of 512.'],
     ];
-    for (const [body, status, reason] of cases) assertError(await kv.handle(ref, bulk(body)), status, reason);
+    for (const [body, status, reason] of cases) assertError(await suite.kv.handle(ref, bulk(body)), status, reason);
   });
 
   it('limits the total size of the values to 25 MiB', async () => {
     const ref = freshRef();
     const half = Buffer.alloc(13 * 1024 * 1024, 0x61);
-    await kv.handle(ref, put('a', half));
-    await kv.handle(ref, put('b', half));
-    assertOk(await kv.handle(ref, bulk({ keys: ['a'] })));
+    await suite.kv.handle(ref, put('a', half));
+    await suite.kv.handle(ref, put('b', half));
+    assertOk(await suite.kv.handle(ref, bulk({ keys: ['a'] })));
     assertError(
-      await kv.handle(ref, bulk({ keys: ['a', 'b'] })),
+      await suite.kv.handle(ref, bulk({ keys: ['a', 'b'] })),
       413,
       'Total size of request exceeds the limit of 25MB',
     );
@@ -86,7 +75,7 @@ describe('KvService bulk get', () => {
 
   it('refuses a body that is not a bulk request', async () => {
     const ref = freshRef();
-    const res = await kv.handle(ref, bulk({ nokeys: true }));
+    const res = await suite.kv.handle(ref, bulk({ nokeys: true }));
     assertError(res, 400, 'Invalid bulk get request: "keys" must be an array of key names.');
   });
 });

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import type { TenantRef } from '../gateway/wire.js';
-import { KvService } from './index.js';
-import { assertError, del, freshRef, jsonOf, list, type ListBody, put, testRedis } from './kv-testing.js';
+import { assertError, del, freshRef, jsonOf, list, type ListBody, put, kvSuite } from './kv-testing.js';
 
 describe('KvService list', () => {
-  let redis: Redis;
-  let kv: KvService;
-
-  before(() => {
-    redis = testRedis();
-    kv = new KvService(redis);
-  });
-  after(async () => {
-    await redis.quit();
-  });
+  const suite = kvSuite();
 
   async function listing(ref: TenantRef, query = ''): Promise<ListBody> {
-    const res = await kv.handle(ref, list(query));
+    const res = await suite.kv.handle(ref, list(query));
     assert.equal(res.status, 200, res.statusText);
     return (await jsonOf(res)) as ListBody;
   }
@@ -28,7 +17,7 @@ describe('KvService list', () => {
   }
 
   async function seed(ref: TenantRef, keys: string[]): Promise<void> {
-    for (const key of keys) await kv.handle(ref, put(key, 'v'));
+    for (const key of keys) await suite.kv.handle(ref, put(key, 'v'));
   }
 
   it('orders keys by UTF-8 bytes, exactly as Miniflare listed them', async () => {
@@ -56,8 +45,8 @@ describe('KvService list', () => {
   it('returns the Miniflare JSON shape with metadata as JSON text', async () => {
     const ref = freshRef();
     const expiration = Math.floor(Date.now() / 1000) + 3600;
-    await kv.handle(ref, put('a', 'v', { metadata: { x: 'é' }, query: `&expiration=${expiration}` }));
-    await kv.handle(ref, put('b', 'v'));
+    await suite.kv.handle(ref, put('a', 'v', { metadata: { x: 'é' }, query: `&expiration=${expiration}` }));
+    await suite.kv.handle(ref, put('b', 'v'));
     assert.deepEqual(await listing(ref), {
       keys: [{ name: 'a', expiration, metadata: '{"x":"é"}' }, { name: 'b' }],
       list_complete: true,
@@ -117,8 +106,8 @@ describe('KvService list', () => {
       ['a', 'b'],
     );
     // The cursor key itself and the next one vanish; one key appears before and one after the cursor.
-    await kv.handle(ref, del('b'));
-    await kv.handle(ref, del('c'));
+    await suite.kv.handle(ref, del('b'));
+    await suite.kv.handle(ref, del('c'));
     await seed(ref, ['a1', 'c1']);
     const cursor = encodeURIComponent(first.cursor ?? '');
     const second = await listing(ref, `key_count_limit=2&cursor=${cursor}`);
@@ -149,7 +138,7 @@ describe('KvService list', () => {
   it('uses a default page of 1000 keys', async () => {
     const ref = freshRef();
     const keys = Array.from({ length: 1001 }, (_, i) => `k${String(i).padStart(4, '0')}`);
-    await Promise.all(keys.map((key) => kv.handle(ref, put(key, 'v'))));
+    await Promise.all(keys.map((key) => suite.kv.handle(ref, put(key, 'v'))));
     const page = await listing(ref);
     assert.equal(page.keys.length, 1000);
     assert.equal(page.list_complete, false);
@@ -159,17 +148,17 @@ describe('KvService list', () => {
   it("answers list errors with Miniflare's reason phrases", async () => {
     const ref = freshRef();
     assertError(
-      await kv.handle(ref, list('key_count_limit=0')),
+      await suite.kv.handle(ref, list('key_count_limit=0')),
       400,
       'Invalid key_count_limit of 0. Please specify an integer greater than 0.',
     );
     assertError(
-      await kv.handle(ref, list('key_count_limit=1001')),
+      await suite.kv.handle(ref, list('key_count_limit=1001')),
       400,
       'Invalid key_count_limit of 1001. Please specify an integer less than 1000.',
     );
     assertError(
-      await kv.handle(ref, list(`prefix=${'p'.repeat(513)}`)),
+      await suite.kv.handle(ref, list(`prefix=${'p'.repeat(513)}`)),
       414,
       'UTF-8 encoded length of 513 exceeds key length limit of 512.',
     );

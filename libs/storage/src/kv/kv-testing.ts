@@ -1,3 +1,5 @@
+import { after, before } from 'node:test';
+import { KvService } from './kv-service.js';
 // Helpers for the KV integration tests: build the WireRequests the gateway would hand over.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -96,4 +98,20 @@ export interface ListBody {
   list_complete: boolean;
   cursor?: string;
   cacheStatus: null;
+}
+
+/**
+ * Gives the enclosing suite a KvService on the test Redis (one connection per suite, closed
+ * after it). Read `suite.kv` / `suite.redis` inside tests, after the hooks have run.
+ */
+export function kvSuite(): { kv: KvService; redis: Redis } {
+  const suite = {} as { kv: KvService; redis: Redis };
+  before(() => {
+    suite.redis = testRedis();
+    suite.kv = new KvService(suite.redis);
+  });
+  after(async () => {
+    await suite.redis.quit();
+  });
+  return suite;
 }
