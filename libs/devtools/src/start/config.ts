@@ -33,5 +33,11 @@ export const launcherEnv = defineEnv('Launcher (`npm start`)', {
   API_PORT: { schema: envPort, default: '4000', description: 'Passed to the API.' },
   WEB_PORT: { schema: envPort, default: '3000', description: 'Passed to the web app.' },
   RUNNER_PORT: { schema: envPort, default: '4100', description: 'Passed to the sandbox runner.' },
+  GATEWAY_PORT: {
+    schema: envPort,
+    default: '8787',
+    description:
+      'Passed to the binding gateway (its secret is generated once into `KILN_HOME/gateway-secret`, R2 bytes go to `KILN_HOME/blobs`).',
+  },
 });
 export type LauncherConfig = ReturnType<typeof launcherEnv.parse>;

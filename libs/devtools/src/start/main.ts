@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '@kiln/config';
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    await startApps(config, services, launch);
+    await startApps(config, services, launch, home);
   } catch (err) {
     out('kiln', `start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     await shutdown('start-up failed', 1);
@@ -79,6 +81,7 @@ async function startApps(
   config: ReturnType<typeof launcherEnv.parse>,
   services: { databaseUrl: string; redisUrl: string; summary: string[] },
   launch: Launch,
+  home: string,
 ): Promise<void> {
   const host = config.KILN_HOST;
   const baseEnv = { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'production' };
@@ -95,6 +98,24 @@ async function startApps(
     },
     join(repoRoot, 'apps/api'),
     `${apiUrl}/healthz`,
+  );
+
+  const gatewayUrl = `http://${host}:${config.GATEWAY_PORT}`;
+  await launch(
+    'gateway',
+    [join(repoRoot, 'libs/storage/dist/gateway/main.js')],
+    {
+      ...baseEnv,
+      GATEWAY_HOST: host,
+      GATEWAY_PORT: String(config.GATEWAY_PORT),
+      GATEWAY_SECRET: await gatewaySecret(home),
+      DATABASE_URL: services.databaseUrl,
+      REDIS_URL: services.redisUrl,
+      BLOB_DRIVER: 'fs',
+      BLOB_FS_ROOT: join(home, 'blobs'),
+    },
+    join(repoRoot, 'libs/storage'),
+    `${gatewayUrl}/healthz`,
   );
 
   const runnerMain = join(repoRoot, 'apps/sandbox-runner/dist/main.js');
@@ -130,6 +151,7 @@ async function startApps(
     'Kiln is running.',
     `  Open       ${webUrl}`,
     `  API        ${apiUrl}   (readiness: ${apiUrl}/readyz, metrics: ${apiUrl}/metrics)`,
+    `  Gateway    ${gatewayUrl}   (KV/R2 bindings for apps)`,
     ...(existsSync(runnerMain) ? [`  Runner     ${runnerUrl}`] : []),
     ...services.summary.map((s) => `  ${s}`),
     '  Ctrl-C stops everything started here.',
@@ -143,3 +165,13 @@ main().catch((err: unknown) => {
   process.stderr.write(`kiln: ${text}\n`);
   process.exit(1);
 });
+
+/** The gateway's signing secret: made once per KILN_HOME, so app tokens stay valid across restarts. */
+async function gatewaySecret(home: string): Promise<string> {
+  const file = join(home, 'gateway-secret');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim().length >= 32) return existing.trim();
+  const secret = randomBytes(32).toString('hex');
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}

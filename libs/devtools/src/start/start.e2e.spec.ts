@@ -13,7 +13,7 @@ import { browserUnavailable, launchChromium } from '../testing/browser.js';
 /** The README's first command, exercised as a user would: embedded Postgres, local Redis, Ctrl-C. */
 describe('npm start on embedded defaults', () => {
   let home: string;
-  let ports: Record<'api' | 'web' | 'runner' | 'pg' | 'redis', number>;
+  let ports: Record<'api' | 'web' | 'runner' | 'gateway' | 'pg' | 'redis', number>;
   let launcher: Child;
   let output: string[];
 
@@ -25,6 +25,7 @@ describe('npm start on embedded defaults', () => {
       API_PORT: String(ports.api),
       WEB_PORT: String(ports.web),
       RUNNER_PORT: String(ports.runner),
+      GATEWAY_PORT: String(ports.gateway),
       KILN_POSTGRES_PORT: String(ports.pg),
       KILN_REDIS_PORT: String(ports.redis),
     };
@@ -60,6 +61,7 @@ describe('npm start on embedded defaults', () => {
       api: await freePort(),
       web: await freePort(),
       runner: await freePort(),
+      gateway: await freePort(),
       pg: await freePort(),
       redis: await freePort(),
     };
@@ -75,6 +77,12 @@ describe('npm start on embedded defaults', () => {
     assert.ok(output.some((l) => l.includes(`Open       http://127.0.0.1:${ports.web}`)));
     assert.ok(output.some((l) => l.includes(`postgres  embedded, 127.0.0.1:${ports.pg}`)));
     assert.ok(output.some((l) => l.includes(`redis     local redis-server, 127.0.0.1:${ports.redis}`)));
+    assert.ok(output.some((l) => l.includes(`Gateway    http://127.0.0.1:${ports.gateway}`)));
+  });
+
+  it('the binding gateway answers, with a secret kept in KILN_HOME', async () => {
+    assert.equal((await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).status, 200);
+    assert.ok((await readFile(join(home, 'gateway-secret'), 'utf8')).length >= 64);
   });
 
   it('/readyz reports Postgres and Redis ok', async () => {
