@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScratchServices } from '@kiln/devtools/services';
+import { d1Bench } from './d1-bench.js';
 import { writeSection } from './report.js';
 import { storageBench } from './storage-bench.js';
 
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   try {
     const section = await storageBench((line) => process.stdout.write(`${line}\n`));
     await writeSection('storage', `${section}\n\nMachine: ${machine}.`);
+    const d1 = await d1Bench((line) => process.stdout.write(`${line}\n`));
+    await writeSection('d1', `${d1}\n\nMachine: ${machine}.`);
     process.stdout.write('wrote docs/benchmarks.md\n');
   } finally {
     await services.stop();

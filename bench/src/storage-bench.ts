@@ -1,6 +1,7 @@
 import { Miniflare } from 'miniflare';
 import { type BindingMode, startKilnStack } from '@kiln/storage/testing';
-import { type Summary, ms, summarise } from './stats.js';
+import { type Summary, ms } from './stats.js';
+import { runAll, type Op } from './time-requests.js';
 
 const WORKER = `export default {
   async fetch(req, env) {
@@ -17,30 +18,6 @@ const WORKER = `export default {
     return new Response('no route', { status: 404 });
   },
 };`;
-
-interface Op {
-  name: string;
-  path: (i: number) => string;
-  body?: Uint8Array | string;
-  iterations: number;
-  target?: number;
-}
-
-async function time(mf: Miniflare, op: Op): Promise<Summary> {
-  const samples: number[] = [];
-  const warmup = Math.min(50, op.iterations);
-  for (let i = 0; i < warmup + op.iterations; i++) {
-    const start = performance.now();
-    const res = await mf.dispatchFetch(
-      `http://bench${op.path(i)}`,
-      op.body === undefined ? {} : { method: 'POST', body: op.body },
-    );
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`${op.name}: ${res.status}`);
-    if (i >= warmup) samples.push(performance.now() - start);
-  }
-  return summarise(samples);
-}
 
 interface Variant {
   label: string;
@@ -133,10 +110,4 @@ export async function storageBench(log: (line: string) => void): Promise<string>
     `| --- | --- | ${VARIANTS.map(() => '---').join(' | ')} | --- |`,
     ...rows,
   ].join('\n');
-}
-
-async function runAll(mf: Miniflare, ops: Op[]): Promise<Summary[]> {
-  const out: Summary[] = [];
-  for (const op of ops) out.push(await time(mf, op));
-  return out;
 }

@@ -44,8 +44,10 @@ describe('gateway and runtime processes', () => {
   };
 
   /** The runtime's environment for the test app on `port`. */
-  const runtimeEnv = (port: number, token = appToken(secret, 'visits-app')): NodeJS.ProcessEnv => ({
-    KILN_APP_ID: 'visits-app',
+  // A fresh app id per run: KV data lives in the shared Redis and would carry the visit count over.
+  const appId = `visits-${randomBytes(4).toString('hex')}`;
+  const runtimeEnv = (port: number, token = appToken(secret, appId)): NodeJS.ProcessEnv => ({
+    KILN_APP_ID: appId,
     KILN_APP_DIR: join(dir, 'app'),
     KILN_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
     KILN_GATEWAY_TOKEN: token,

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '@kiln/storage/client';
-import { type WranglerConfig, WranglerConfigError } from './wrangler-config.js';
+import type { WranglerConfig } from './wrangler-config.js';
 
 export interface GatewayTarget {
   /** Base URL of the binding gateway, e.g. `http://gateway:8787`. */
@@ -24,9 +24,10 @@ export interface RuntimeTarget {
 }
 
 /**
- * Miniflare options that run the app's Worker with its KV/R2 bindings served by the gateway.
- * Binding ids become gateway resource ids, so a namespace id in wrangler.jsonc names the same data
- * on Kiln as on Cloudflare; the app id in the URL scopes it to this app.
+ * Miniflare options that run the app's Worker with its KV/R2/D1 bindings served by the gateway.
+ * Binding ids (KV `id`, R2 `bucket_name`, D1 `database_id`) become gateway resource ids, so an id
+ * in wrangler.jsonc names the same data on Kiln as on Cloudflare; the app id in the URL scopes it
+ * to this app.
  */
 // The return type is inferred on purpose: Miniflare's published types import zod 3, the workspace
 // has zod 4, and `MiniflareOptions` degrades to an error type; ours stays checked.
@@ -36,12 +37,8 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget) 
   const bindings: GatewayBinding[] = [
     ...config.kv_namespaces.map((b) => ({ name: b.binding, kind: 'kv' as const, url: remote('kv', b.id) })),
     ...config.r2_buckets.map((b) => ({ name: b.binding, kind: 'r2' as const, url: remote('r2', b.bucket_name) })),
+    ...config.d1_databases.map((b) => ({ name: b.binding, kind: 'd1' as const, url: remote('d1', b.database_id) })),
   ];
-  if (config.d1_databases.length > 0) {
-    throw new WranglerConfigError(
-      `D1 bindings (${config.d1_databases.map((d) => d.binding).join(', ')}) are not served by Kiln yet`,
-    );
-  }
   const main = config.main ?? 'src/index.js';
   return {
     name: config.name,

@@ -8,7 +8,6 @@ import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
 import { appToken } from '@kiln/storage';
 import { pino } from 'pino';
 import { WorkerRuntime } from './worker-runtime.js';
-import { WranglerConfigError } from './wrangler-config.js';
 
 const WRANGLER = `{
   // Cloudflare's own config file: the app deploys there unchanged.
@@ -125,31 +124,51 @@ describe('WorkerRuntime: an app in workerd with gateway-backed bindings', () => 
     await waitFor('reload', () => Promise.resolve(runtime.generation > before), { timeoutMs: 20_000 });
   });
 
-  it('refuses bindings Kiln does not serve yet, by name', async () => {
+  it('serves a D1 binding from wrangler.jsonc: database_id names the gateway database', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiln-app-'));
+    await mkdir(join(dir, 'src'));
+    const databaseId = '6f1c2d7e-0b1a-4c55-9a1e-3b2f0c9d8e71';
     await writeFile(
       join(dir, 'wrangler.jsonc'),
       JSON.stringify({
         name: 'x',
+        main: 'src/index.js',
         compatibility_date: '2025-09-01',
-        d1_databases: [{ binding: 'DB', database_id: 'd' }],
+        d1_databases: [{ binding: 'DB', database_name: 'x-db', database_id: databaseId }],
       }),
     );
+    await writeFile(
+      join(dir, 'src', 'index.js'),
+      `export default {
+        async fetch(req, env) {
+          await env.DB.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, name TEXT)');
+          const run = await env.DB.prepare('INSERT INTO t (name) VALUES (?)').bind('a').run();
+          const rows = await env.DB.prepare('SELECT id, name FROM t').all();
+          return Response.json({ lastRowId: run.meta.last_row_id, rows: rows.results });
+        },
+      };`,
+    );
+    const port = await freePort();
     const rt = new WorkerRuntime(
       {
         appId: 'x',
         appDir: dir,
         host: '127.0.0.1',
-        port: await freePort(),
-        gateway: { url: stack.gatewayUrl, token: 'x'.repeat(43) },
+        port,
+        gateway: { url: stack.gatewayUrl, token: appToken(stack.secret, 'x') },
       },
       pino({ level: 'silent' }),
     );
-    await assert.rejects(
-      rt.start(),
-      (err: Error) => err instanceof WranglerConfigError && /D1 bindings \(DB\)/.test(err.message),
-    );
-    await rm(dir, { recursive: true, force: true });
+    try {
+      await rt.start();
+      const body: unknown = await (await fetch(`http://127.0.0.1:${port}/`)).json();
+      assert.deepEqual(body, { lastRowId: 1, rows: [{ id: 1, name: 'a' }] });
+      // The rows live in the gateway's Postgres, under this app and database id.
+      assert.deepEqual(await stack.d1.listTables({ appId: 'x', resourceId: databaseId }), [{ name: 't', rows: 1 }]);
+    } finally {
+      await rt.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad wrangler.jsonc names the field', async () => {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { Catalog, answerPragma, loadCatalog } from './d1-catalog.js';
 import type { ColumnNamer } from './d1-columns.js';
 import { applyDdl } from './d1-ddl.js';
-import { D1SqlError } from './d1-errors.js';
+import { D1RequestError, D1SqlError } from './d1-errors.js';
 import { fromPgError } from './d1-pg-errors.js';
 import { resultTypes, type D1Meta, type D1ResultValue, type StatementResult } from './d1-results.js';
 import { MAX_BOUND_PARAMETERS, toPgValue, type D1Value } from './translate/params.js';
@@ -75,6 +75,10 @@ export class D1Executor {
     for (const statement of statements) {
       const catalog = await this.currentCatalog();
       const translated = translateStatement(statement, query.params, catalog);
+      // workerd binds a prepared statement only with exactly as many values as it has placeholders
+      // (SQLite alone would bind the missing ones as NULL); the message has no SQLite code.
+      if (statements.length === 1 && 'paramCount' in translated && translated.paramCount !== query.params.length)
+        throw new D1RequestError('Wrong number of parameter bindings for SQL query.');
       try {
         result = await this.execute(translated, query.params, catalog);
       } catch (error) {

@@ -79,8 +79,9 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION kiln_sqlite.instr(s text, sub text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(s, sub) $$;
-CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode(v, 'hex')) $$;
-CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode(convert_to(v, 'UTF8'), 'hex')) $$;
+-- hex(NULL) is '' in SQLite (NULL reads as an empty blob), not NULL.
+CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE(upper(encode(v, 'hex')), '') $$;
+CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE(upper(encode(convert_to(v, 'UTF8'), 'hex')), '') $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT kiln_sqlite.hex(v::text) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT kiln_sqlite.hex(kiln_sqlite.real_text(v)) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.unhex(v text) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$

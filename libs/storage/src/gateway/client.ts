@@ -8,7 +8,7 @@ export { DIRECT_BINDINGS_PLUGIN } from './direct-bindings-plugin.js';
 export interface GatewayBinding {
   /** The binding's name in `env`. */
   name: string;
-  kind: Exclude<BindingKind, 'd1'>;
+  kind: BindingKind;
   /** The gateway route URL from `bindingUrl`. */
   url: URL;
 }
@@ -18,7 +18,7 @@ export class DirectBindingError extends Error {
 }
 
 /**
- * Miniflare `unsafeBindings` entries that give the Worker native KV/R2 bindings served straight
+ * Miniflare `unsafeBindings` entries that give the Worker native KV/R2/D1 bindings served straight
  * by the gateway (see direct-bindings-plugin.ts). Needs an `http:` gateway URL.
  */
 export function directBindings(bindings: GatewayBinding[]) {
@@ -37,11 +37,14 @@ export function directBindings(bindings: GatewayBinding[]) {
   });
 }
 
-/** Miniflare `kvNamespaces`/`r2Buckets` options that reach the gateway through Miniflare's remote proxy. */
+/**
+ * Miniflare `kvNamespaces`/`r2Buckets`/`d1Databases` options that reach the gateway through
+ * Miniflare's remote proxy.
+ */
 export function proxyBindings(bindings: GatewayBinding[]) {
   const entries = (kind: GatewayBinding['kind']) =>
     Object.fromEntries(
       bindings.filter((b) => b.kind === kind).map((b) => [b.name, { id: b.name, remoteProxyConnectionString: b.url }]),
     );
-  return { kvNamespaces: entries('kv'), r2Buckets: entries('r2') };
+  return { kvNamespaces: entries('kv'), r2Buckets: entries('r2'), d1Databases: entries('d1') };
 }

@@ -1,6 +1,6 @@
 /**
  * A Miniflare external plugin (loaded through `unsafeBindings`) that gives a Worker native
- * workerd KV/R2 bindings whose backing service is the Kiln gateway itself, reached as a workerd
+ * workerd KV/R2/D1 bindings whose backing service is the Kiln gateway itself, reached as a workerd
  * `external` HTTP service.
  *
  * Why not `remoteProxyConnectionString`: that path adds a proxy Worker, a new TCP connection and a
@@ -28,14 +28,28 @@ interface UnsafeBinding {
 
 const serviceName = (binding: UnsafeBinding) => `kiln-direct:${binding.type}:${binding.name}`;
 
+/** The workerd binding for one entry, declared as Miniflare's own KV/R2/D1 plugins declare theirs. */
+function workerdBinding(binding: UnsafeBinding) {
+  const service = { name: serviceName(binding) };
+  switch (binding.type) {
+    case 'r2':
+      return { name: binding.name, r2Bucket: service };
+    case 'd1':
+      // D1 has no native binding: workerd's JS shim (`cloudflare-internal:d1-api`) wraps a plain
+      // fetcher and POSTs `http://d1/query|execute` with JSON bodies to it.
+      return {
+        name: binding.name,
+        wrapped: { moduleName: 'cloudflare-internal:d1-api', innerBindings: [{ name: 'fetcher', service }] },
+      };
+    default:
+      return { name: binding.name, kvNamespace: service };
+  }
+}
+
 export const plugins = {
   [DIRECT_BINDINGS_PLUGIN]: {
     getBindings(options: UnsafeBinding[] | undefined) {
-      return (options ?? []).map((binding) =>
-        binding.type === 'r2'
-          ? { name: binding.name, r2Bucket: { name: serviceName(binding) } }
-          : { name: binding.name, kvNamespace: { name: serviceName(binding) } },
-      );
+      return (options ?? []).map(workerdBinding);
     },
     getNodeBindings() {
       return {};

@@ -2,6 +2,7 @@ import { ConfigError } from '@kiln/config';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
+import { D1Service, migrateD1Schema } from '../d1/index.js';
 import { KvService } from '../kv/index.js';
 import { R2Service, createBlobDriver, migrateR2Schema } from '../r2/index.js';
 import { blobConfig } from './blob-config.js';
@@ -13,10 +14,15 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'gateway' } });
   const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20 });
   await migrateR2Schema(db);
+  await migrateD1Schema(db);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   const server = createGateway({
     secret: config.GATEWAY_SECRET,
-    services: { kv: new KvService(redis), r2: new R2Service({ db, blobs: createBlobDriver(blobConfig(config)) }) },
+    services: {
+      kv: new KvService(redis),
+      r2: new R2Service({ db, blobs: createBlobDriver(blobConfig(config)) }),
+      d1: new D1Service(db),
+    },
     logger,
     requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
   });

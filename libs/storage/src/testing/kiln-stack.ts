@@ -11,8 +11,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { appToken } from '../gateway/auth.js';
 import type { MiniflareOptions } from 'miniflare';
-import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '../gateway/client.js';
+import { type BindingKind, type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '../gateway/client.js';
 import { createGateway } from '../gateway/server.js';
+import { D1Service, migrateD1Schema } from '../d1/index.js';
 import { KvService } from '../kv/index.js';
 import { FsBlobDriver, R2Service, S3BlobDriver, migrateR2Schema } from '../r2/index.js';
 
@@ -28,16 +29,18 @@ export interface KilnStack {
   secret: string;
   redis: Redis;
   db: pg.Pool;
+  /** The gateway's D1 service, for tests that seed or export a database outside a Worker. */
+  d1: D1Service;
   /** The stack's own Postgres database and its blob directory (fs mode), for tools under test. */
   databaseUrl: string;
   blobDir: string;
   /** A binding URL for `appId` (with that app's real token unless `token` is given). */
-  url(kind: 'kv' | 'r2', appId: string, resourceId: string, token?: string): URL;
-  /** Miniflare options for KV/R2 bindings (`{ KV: 'namespace-id' }`) served by this gateway, in either mode. */
+  url(kind: BindingKind, appId: string, resourceId: string, token?: string): URL;
+  /** Miniflare options for KV/R2/D1 bindings (`{ KV: 'namespace-id' }`) served by this gateway, in either mode. */
   bindingOptions(
     mode: BindingMode,
     appId: string,
-    bindings: { kv?: Record<string, string>; r2?: Record<string, string> },
+    bindings: Partial<Record<BindingKind, Record<string, string>>>,
     token?: string,
   ): Partial<MiniflareOptions>;
   close(): Promise<void>;
@@ -52,6 +55,7 @@ export async function startKilnStack(options: KilnStackOptions = {}): Promise<Ki
   const database: TestDatabase = await createTestDatabase('kiln_gw');
   const db = new pg.Pool({ connectionString: database.url, max: 20 });
   await migrateR2Schema(db);
+  await migrateD1Schema(db);
   const redis = new Redis(requireEnv('REDIS_URL'));
   const blobDir = await mkdtemp(join(tmpdir(), 'kiln-blobs-'));
   const s3 = options.blobs === 'fs' ? undefined : await startS3Server(blobDir, 'kiln-test');
@@ -66,37 +70,30 @@ export async function startKilnStack(options: KilnStackOptions = {}): Promise<Ki
       })
     : new FsBlobDriver(blobDir);
   const secret = randomBytes(32).toString('hex');
+  const d1 = new D1Service(db);
   const server: Server = createGateway({
     secret,
-    services: { kv: new KvService(redis), r2: new R2Service({ db, blobs }) },
+    services: { kv: new KvService(redis), r2: new R2Service({ db, blobs }), d1 },
     logger: pino({ level: 'warn' }),
     requestTimeoutMs: 60_000,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const url = (kind: 'kv' | 'r2', appId: string, resourceId: string, token?: string) =>
+  const url = (kind: BindingKind, appId: string, resourceId: string, token?: string) =>
     bindingUrl(gatewayUrl, kind, { appId, resourceId }, token ?? appToken(secret, appId));
   return {
     gatewayUrl,
     secret,
     redis,
     db,
+    d1,
     databaseUrl: database.url,
     blobDir,
     url,
     bindingOptions(mode, appId, bindings, token) {
-      const list: GatewayBinding[] = [
-        ...Object.entries(bindings.kv ?? {}).map(([name, id]) => ({
-          name,
-          kind: 'kv' as const,
-          url: url('kv', appId, id, token),
-        })),
-        ...Object.entries(bindings.r2 ?? {}).map(([name, id]) => ({
-          name,
-          kind: 'r2' as const,
-          url: url('r2', appId, id, token),
-        })),
-      ];
+      const list: GatewayBinding[] = (['kv', 'r2', 'd1'] as const).flatMap((kind) =>
+        Object.entries(bindings[kind] ?? {}).map(([name, id]) => ({ name, kind, url: url(kind, appId, id, token) })),
+      );
       return mode === 'proxy' ? proxyBindings(list) : { unsafeBindings: directBindings(list) };
     },
     async close() {
