@@ -13,6 +13,8 @@
 #   bash infra/build-images.sh                                    base image + kiln/api + kiln/web
 #   bash infra/build-images.sh stage <api|web> <workspace> <out>  build one app in <workspace>
 #                                                                 and lay out its runtime tree
+#   bash infra/build-images.sh base                               only the imported base image
+#                                                                 (infra/build-runtime-image.sh uses it)
 # Environment:
 #   KILN_IMAGE_TAG        tag of kiln/api and kiln/web (default: dev)
 #   KILN_BASE_IMAGE       imported Node base image (default: kiln/node:24)
@@ -213,6 +215,11 @@ main() {
 if [[ ${1:-} == stage ]]; then
   shift
   stage "$@"
+elif [[ ${1:-} == base ]]; then
+  docker info >/dev/null 2>&1 || die "the Docker engine is not reachable (docker info failed)"
+  mkdir -p "$BUILD_DIR"
+  ensure_base_image "$ROOT/node_modules/node/bin/node"
+  remove_if_replaced "$BASE_IMAGE" "$REPLACED_BASE"
 else
   main "$@"
 fi

@@ -1,9 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { fail } from '@kiln/contracts';
+import { ZodError } from 'zod';
 import type { RunnerConfig } from './config.js';
 import { DockerEngine } from './docker/docker-engine.js';
+import { RunnerError } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
+import { requireServiceToken } from './instances/auth.js';
+import { FileService } from './instances/file.service.js';
+import { instanceRoutes } from './instances/instance.routes.js';
+import { InstanceService } from './instances/instance.service.js';
 import { metricsRoutes } from './metrics.js';
+import { PreviewProxy } from './proxy/preview-proxy.js';
+import { previewRoutes } from './proxy/preview.routes.js';
 
 /**
  * The runner is a small HTTP service in front of the Docker engine and a reverse proxy to
@@ -14,6 +22,8 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
     logger: { level: config.LOG_LEVEL, base: { service: 'sandbox-runner' } },
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    // Files arrive base64 in JSON; the per-file limit is checked by the file service.
+    bodyLimit: 64 * 1024 * 1024,
   });
   app.addHook('onSend', (req, reply, _payload, done) => {
     void reply.header('x-request-id', req.id);
@@ -22,20 +32,47 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(fail({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}`, requestId: req.id })),
   );
+  // The one place errors become HTTP answers.
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    return reply
-      .code(status)
-      .send(
+    if (err instanceof RunnerError) {
+      if (err.status >= 500) req.log.error({ err }, 'request failed');
+      return reply.code(err.status).send(fail({ code: err.code, message: err.message, requestId: req.id }));
+    }
+    if (err instanceof ZodError) {
+      const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      return reply.code(400).send(
         fail({
-          code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
-          message: status >= 500 ? 'internal error' : err.message,
+          code: 'VALIDATION_FAILED',
+          message: details.map((d) => `${d.path || 'body'}: ${d.message}`).join('; '),
+          details,
           requestId: req.id,
         }),
       );
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return reply.code(status).send(
+      fail({
+        code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
+        message: status >= 500 ? 'internal error' : err.message,
+        requestId: req.id,
+      }),
+    );
   });
+  const docker = new DockerEngine(config.DOCKER_SOCKET);
+  const instances = new InstanceService(docker, new FileService(docker, config.INSTANCE_MAX_FILE_BYTES), config);
+  const proxy = new PreviewProxy(instances);
   metricsRoutes(app);
-  healthRoutes(app, { docker: new DockerEngine(config.DOCKER_SOCKET), timeoutMs: config.READINESS_TIMEOUT_MS });
+  healthRoutes(app, { docker, timeoutMs: config.READINESS_TIMEOUT_MS });
+  void app.register((scope, _opts, done) => {
+    scope.addHook('onRequest', requireServiceToken(config.RUNNER_TOKEN));
+    instanceRoutes(scope, instances);
+    done();
+  });
+  void app.register((scope, _opts, done) => {
+    previewRoutes(scope, proxy);
+    done();
+  });
+  app.server.on('upgrade', (req, socket, head) => void proxy.upgrade(req, socket, head));
   return app;
 }

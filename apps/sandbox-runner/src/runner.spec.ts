@@ -33,6 +33,12 @@ describe('sandbox runner HTTP surface', () => {
     });
   });
 
+  it('the instances API answers 503 while RUNNER_TOKEN is unset', async () => {
+    const res = await app.inject({ method: 'GET', url: '/instances' });
+    assert.equal(res.statusCode, 503);
+    assert.match(res.json<{ error: { message: string } }>().error.message, /RUNNER_TOKEN/);
+  });
+
   it('/metrics counts requests by route', async () => {
     await app.inject({ method: 'GET', url: '/healthz' });
     const res = await app.inject({ method: 'GET', url: '/metrics' });

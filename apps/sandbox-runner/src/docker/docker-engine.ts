@@ -1,4 +1,44 @@
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { EngineError } from '../errors.js';
+import { containerOptions, type InstanceContainerSpec } from './container-spec.js';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  running: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+  /** Address on the runner's network; undefined while not running. */
+  ip: string | undefined;
+}
+
+export interface ExecOutput {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** True when the runner gave up waiting (the command got its own timeout first, normally). */
+  abandoned: boolean;
+}
+
+const MAX_OUTPUT = 1024 * 1024;
+
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
+}
+
+/** Splits Docker's multiplexed stdout/stderr stream format (8-byte frame headers). */
+function demux(buf: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  for (let i = 0; i + 8 <= buf.length;) {
+    const size = buf.readUInt32BE(i + 4);
+    (buf[i] === 2 ? err : out).push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
 
 /** The adapter for the Docker engine; everything the runner asks of Docker goes through here. */
 export class DockerEngine {
@@ -12,5 +52,180 @@ export class DockerEngine {
   async version(): Promise<string> {
     const info = await this.docker.version();
     return info.Version;
+  }
+
+  /**
+   * An internal bridge network: no route out of the host (no internet), and inter-container
+   * traffic off so one preview cannot reach another. The runner reaches containers from the host.
+   */
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).inspect();
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw new EngineError(`cannot inspect network ${name}`, err);
+    }
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Labels: labels,
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      });
+    } catch (err) {
+      // Another request created it meanwhile.
+      if (statusOf(err) !== 409) throw new EngineError(`cannot create network ${name}`, err);
+    }
+  }
+
+  async createInstance(spec: InstanceContainerSpec): Promise<void> {
+    try {
+      const container = await this.docker.createContainer(containerOptions(spec));
+      await container.start();
+    } catch (err) {
+      if (statusOf(err) === 404)
+        throw new EngineError(`image ${spec.image} is missing: build it with \`npm run runner:image\``, err);
+      throw new EngineError(`cannot start container ${spec.name}`, err);
+    }
+  }
+
+  async inspect(name: string): Promise<ContainerInfo | undefined> {
+    try {
+      const c = await this.docker.getContainer(name).inspect();
+      const ip = Object.values(c.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        labels: c.Config.Labels ?? {},
+        running: c.State.Running,
+        exitCode: c.State.Running ? null : c.State.ExitCode,
+        oomKilled: c.State.OOMKilled,
+        ip: c.State.Running ? ip : undefined,
+      };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw new EngineError(`cannot inspect container ${name}`, err);
+    }
+  }
+
+  /** Names of containers (running or not) carrying all the given labels. */
+  async listNames(labels: Record<string, string>): Promise<string[]> {
+    try {
+      const list = await this.docker.listContainers({
+        all: true,
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      });
+      return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
+    } catch (err) {
+      throw new EngineError('cannot list containers', err);
+    }
+  }
+
+  /** Removes the container and its anonymous /app volume; false when it did not exist. */
+  async remove(name: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(name).remove({ force: true, v: true });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw new EngineError(`cannot remove container ${name}`, err);
+    }
+  }
+
+  /**
+   * Extracts a tar into `dir` with the ownership in its headers. Not `copyUIDGID`: Docker 20.10
+   * resolves the container's user against the host's passwd for it, which fails for uid 10001.
+   */
+  async putArchive(name: string, dir: string, tar: Buffer): Promise<void> {
+    try {
+      await this.docker.getContainer(name).putArchive(tar, { path: dir });
+    } catch (err) {
+      throw new EngineError(`cannot write files into ${name}`, err);
+    }
+  }
+
+  /** The tar Docker produces for `path` (the link itself for a symlink); undefined when absent. */
+  async getArchive(name: string, path: string): Promise<Buffer | undefined> {
+    try {
+      const stream = await this.docker.getContainer(name).getArchive({ path });
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw new EngineError(`cannot read ${path} from ${name}`, err);
+    }
+  }
+
+  /** Runs argv in the container and collects its output (each stream capped at 1 MiB). */
+  async exec(
+    name: string,
+    cmd: string[],
+    opts: { user: string; workdir: string; deadlineMs: number },
+  ): Promise<ExecOutput> {
+    try {
+      const exec = await this.docker.getContainer(name).exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        User: opts.user,
+        WorkingDir: opts.workdir,
+      });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const out = new Collector();
+      const err = new Collector();
+      this.docker.modem.demuxStream(stream, out.sink, err.sink);
+      const finished = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), opts.deadlineMs);
+        stream.on('end', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        stream.on('error', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      if (!finished) (stream as unknown as { destroy(): void }).destroy();
+      const info = await exec.inspect();
+      return {
+        exitCode: info.Running ? null : info.ExitCode,
+        stdout: out.text(),
+        stderr: err.text(),
+        abandoned: !finished,
+      };
+    } catch (err) {
+      if (statusOf(err) === 409) throw new EngineError(`container ${name} is not running`, err);
+      throw new EngineError(`cannot exec in ${name}`, err);
+    }
+  }
+
+  async logs(name: string, tail: number): Promise<{ stdout: string; stderr: string }> {
+    try {
+      const buf = await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail, follow: false });
+      return demux(buf);
+    } catch (err) {
+      throw new EngineError(`cannot read logs of ${name}`, err);
+    }
+  }
+}
+
+class Collector {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  readonly sink = new PassThrough();
+
+  constructor() {
+    this.sink.on('data', (chunk: Buffer) => {
+      if (this.size >= MAX_OUTPUT) return;
+      this.chunks.push(chunk.subarray(0, MAX_OUTPUT - this.size));
+      this.size += chunk.length;
+    });
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
   }
 }

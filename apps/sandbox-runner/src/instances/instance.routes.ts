@@ -1,0 +1,21 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ZFilePathQuery, ZInstanceId, ZLogsQuery, ok } from '@kiln/contracts';
+import type { InstanceService } from './instance.service.js';
+
+type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string>; Body: never }>;
+const id = (req: Req) => ZInstanceId.parse(req.params.id);
+const path = (req: Req) => ZFilePathQuery.parse(req.query).path;
+
+export function instanceRoutes(app: FastifyInstance, instances: InstanceService): void {
+  app.post('/instances', async (req: Req, reply) => reply.code(201).send(ok(await instances.create(req.body))));
+  app.get('/instances', async (req: Req) => ok(await instances.list(req.query['userId'])));
+  app.get('/instances/:id', async (req: Req) => ok(await instances.get(id(req))));
+  app.delete('/instances/:id', async (req: Req) => ok(await instances.remove(id(req))));
+  app.put('/instances/:id/files', async (req: Req) => ok(await instances.writeFiles(id(req), req.body)));
+  app.get('/instances/:id/files', async (req: Req) => ok(await instances.readFile(id(req), path(req))));
+  app.delete('/instances/:id/files', async (req: Req) => ok(await instances.deleteFile(id(req), path(req))));
+  app.post('/instances/:id/exec', async (req: Req) => ok(await instances.exec(id(req), req.body)));
+  app.get('/instances/:id/logs', async (req: Req) =>
+    ok(await instances.logs(id(req), ZLogsQuery.parse(req.query).tail)),
+  );
+}
