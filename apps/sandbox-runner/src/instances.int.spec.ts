@@ -202,6 +202,21 @@ describe('instances on a real Docker engine', { skip }, () => {
     const page = await fetch(`${base}/preview/${id}/`);
     assert.equal(page.status, 200);
     assert.equal(await page.text(), 'bonjour /');
+    // The bomb's children die on their own; until they have, the pid limit refuses new processes
+    // (exec included). The instance must come back to normal, not stay wedged.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const probe = await api<TExecResult>('POST', `/instances/${id}/exec`, {
+        command: ['node', '-e', '0'],
+        timeoutMs: 10_000,
+      });
+      if (probe.data?.exitCode === 0) break;
+      assert.ok(
+        Date.now() < deadline,
+        `exec still failing a minute after the fork bomb: ${JSON.stringify(probe.error ?? probe.data)}`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+    }
   });
 
   it('a memory hog is OOM-killed and reported', async () => {
@@ -209,6 +224,7 @@ describe('instances on a real Docker engine', { skip }, () => {
       command: ['node', '-e', 'const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1));'],
       timeoutMs: 30_000,
     });
+    assert.ok(hog.data, `exec failed: ${JSON.stringify(hog.error)}`);
     assert.equal(hog.data.exitCode, 137, hog.data.stderr);
     assert.equal(hog.data.oomKilled, true);
     // The kernel killed the hog, not the runtime: the preview still serves.
