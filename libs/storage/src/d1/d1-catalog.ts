@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { D1SqlError } from './d1-errors.js';
 import type { D1ResultValue } from './d1-results.js';
 import { MASTER_TABLE } from './translate/identifiers.js';
-import { tableInfoFromSql, type TableInfo } from './translate/table-info.js';
+import { tableInfoFromSql, uniqueIndexColumns, type TableInfo } from './translate/table-info.js';
 import type { CatalogLookup } from './translate/translate-statement.js';
 
 export interface MasterRow {
@@ -37,6 +37,20 @@ export class Catalog implements CatalogLookup {
 
   tables(): MasterRow[] {
     return this.rows.filter((r) => r.type === 'table');
+  }
+
+  /** The table's unique indexes made with CREATE UNIQUE INDEX, as column lists. */
+  uniqueIndexes(table: string): string[][] {
+    return this.rows
+      .filter((r) => r.type === 'index' && r.sql && r.tbl_name.toLowerCase() === table.toLowerCase())
+      .flatMap((r) => {
+        const columns = uniqueIndexColumns(r.sql ?? '');
+        return columns ? [columns] : [];
+      });
+  }
+
+  allTables(): TableInfo[] {
+    return this.tables().flatMap((r) => this.table(r.name) ?? []);
   }
 }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Catalog } from './d1-catalog.js';
-import { ROWID_COLUMN } from './translate/identifiers.js';
+import { ROWID_COLUMN, ROWID_NAMES } from './translate/identifiers.js';
 import { ROWID_RESULT } from './translate/translate-statement.js';
 
 interface RelationNames {
@@ -51,7 +51,13 @@ export class ColumnNamer {
       const attname = rel?.attnames.get(field.columnID);
       if (attname === ROWID_COLUMN && field.name === ROWID_COLUMN) return;
       keep.push(i);
-      if (rel && attname === field.name) {
+      // SQLite names `SELECT rowid` after the INTEGER PRIMARY KEY column the rowid is.
+      const rowidAlias =
+        rel && attname === ROWID_COLUMN && ROWID_NAMES.has(field.name.toLowerCase())
+          ? catalog.table(rel.relname)?.rowidAlias
+          : undefined;
+      if (rowidAlias) names.push(rowidAlias);
+      else if (rel && attname === field.name) {
         const declared = catalog.table(rel.relname)?.columns.find((c) => c.name.toLowerCase() === attname)?.name;
         names.push(declared ?? field.name);
       } else names.push(field.name);

@@ -55,12 +55,16 @@ async function create(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): P
 }
 
 async function drop(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): Promise<void> {
+  if (
+    ['sqlite_sequence', 'sqlite_master', 'sqlite_schema'].includes(plan.name.toLowerCase()) &&
+    plan.objectType === 'table'
+  )
+    throw new D1SqlError(`table ${plan.name} may not be dropped`);
   const existing = catalog.object(plan.name, plan.objectType);
   if (!existing) {
     if (plan.ifExists) return;
     throw new D1SqlError(`no such ${plan.objectType}: ${plan.name}`);
   }
-  if (plan.name.toLowerCase() === 'sqlite_sequence') throw new D1SqlError('table sqlite_sequence may not be dropped');
   for (const statement of plan.statements) await client.query(statement);
   if (plan.objectType === 'table') {
     await client.query(`DELETE FROM ${MASTER_TABLE} WHERE lower(tbl_name) = lower($1)`, [plan.name]);
@@ -136,7 +140,11 @@ function rewriteCreateSql(sql: string, change: NonNullable<DdlPlan['alter']>): s
         (d) => d.type === 'column_definition' && d.name.name.toLowerCase() === change.from.toLowerCase(),
       );
       const range = def?.type === 'column_definition' ? def.name.range : undefined;
-      return range ? `${sql.slice(0, range[0])}"${change.to}"${sql.slice(range[1])}` : sql;
+      if (!range) return sql;
+      // SQLite quotes the new name only when the ALTER quoted it or the old name was quoted.
+      const bare = !change.quoted && /^[A-Za-z0-9_\u0080-\uffff]/.test(sql.slice(range[0], range[1]));
+      const name = bare ? change.to : `"${change.to.replace(/"/g, '""')}"`;
+      return `${sql.slice(0, range[0])}${name}${sql.slice(range[1])}`;
     }
     case 'drop_column': {
       const index = defs.findIndex(

@@ -7,10 +7,15 @@ import { fromPgError } from './d1-pg-errors.js';
 import { resultTypes, type D1Meta, type D1ResultValue, type StatementResult } from './d1-results.js';
 import { MAX_BOUND_PARAMETERS, toPgValue, type D1Value } from './translate/params.js';
 import { parseSql } from './translate/parse-sql.js';
-import { ROWID_RESULT, translateStatement } from './translate/translate-statement.js';
+import { ROWID_RESULT, translateStatement, type Translated } from './translate/translate-statement.js';
 
 /** D1's per-statement limit (100 KB of SQL). */
 export const MAX_STATEMENT_BYTES = 100_000;
+
+/** SQL reading SQLite's connection state, which must be set before the statement runs. */
+const STATE_FUNCTIONS = /kiln_sqlite\.(changes|total_changes|last_insert_rowid)\(/;
+
+type DmlStatement = Extract<Translated, { kind: 'dml' }>;
 
 export interface D1Query {
   sql: string;
@@ -72,6 +77,7 @@ export class D1Executor {
       changes: 0,
       read: 0,
     };
+    let schemaChanged = false;
     for (const statement of statements) {
       const catalog = await this.currentCatalog();
       const translated = translateStatement(statement, query.params, catalog);
@@ -81,23 +87,91 @@ export class D1Executor {
         throw new D1RequestError('Wrong number of parameter bindings for SQL query.');
       try {
         result = await this.execute(translated, query.params, catalog);
+        if (translated.kind === 'ddl') schemaChanged = true;
       } catch (error) {
-        throw fromPgError(error, catalog) ?? error;
+        throw fromPgError(error, catalog, statement.text) ?? error;
       }
     }
-    const meta: D1Meta = {
+    return {
+      columns: result.columns,
+      rows: result.rows,
+      meta: this.meta(before, performance.now() - started, result.read, schemaChanged),
+    };
+  }
+
+  /**
+   * A batch() whose entries are all single SELECT/INSERT/UPDATE/DELETE statements goes to Postgres
+   * as one multi-statement query (values written in as literals), inside a savepoint: one round
+   * trip instead of one per statement. Anything else (DDL, PRAGMA, changes()/last_insert_rowid()
+   * reading the state between statements) and any failure run statement by statement, which also
+   * gives the failing statement's exact error.
+   */
+  async runBatch(queries: D1Query[]): Promise<StatementResult[]> {
+    const plan = queries.length > 1 ? await this.planOneTrip(queries) : undefined;
+    if (plan) {
+      const started = performance.now();
+      let results: pg.QueryResult[] | undefined;
+      try {
+        const text = ['SAVEPOINT kiln_batch', ...plan.map((t) => t.sql), 'RELEASE SAVEPOINT kiln_batch'].join(';\n');
+        const res = (await this.client.query({ text, rowMode: 'array', types: resultTypes })) as unknown;
+        results = (res as pg.QueryResult[]).slice(1, -1);
+      } catch {
+        await this.client.query('ROLLBACK TO SAVEPOINT kiln_batch');
+      }
+      if (results) {
+        const catalog = await this.currentCatalog();
+        const duration = (performance.now() - started) / plan.length;
+        const out: StatementResult[] = [];
+        for (const [i, translated] of plan.entries()) {
+          const before = { ...this.state };
+          const result = await this.finishDml(translated, results[i] as pg.QueryResult, catalog);
+          out.push({ columns: result.columns, rows: result.rows, meta: this.meta(before, duration, result.read) });
+        }
+        return out;
+      }
+    }
+    const out: StatementResult[] = [];
+    for (const query of queries) out.push(await this.run(query));
+    return out;
+  }
+
+  /** The batch translated for one round trip, or undefined when it must run statement by statement. */
+  private async planOneTrip(queries: D1Query[]): Promise<DmlStatement[] | undefined> {
+    const catalog = await this.currentCatalog();
+    const plan: DmlStatement[] = [];
+    for (const query of queries) {
+      if (Buffer.byteLength(query.sql) > MAX_STATEMENT_BYTES || query.params.length > MAX_BOUND_PARAMETERS) return;
+      try {
+        const statements = parseSql(query.sql);
+        const [statement] = statements;
+        if (statements.length !== 1 || !statement) return;
+        const translated = translateStatement(statement, query.params, catalog, { inlineParams: true });
+        if (translated.kind !== 'dml' || translated.paramCount !== query.params.length) return;
+        if (translated.cascades.length) return;
+        if (STATE_FUNCTIONS.test(translated.sql)) return;
+        plan.push(translated);
+      } catch {
+        return;
+      }
+    }
+    return plan;
+  }
+
+  /** D1's meta; changed_db is also true after DDL, which changes the database without rows. */
+  private meta(before: SessionState, duration: number, read: number, schemaChanged = false): D1Meta {
+    return {
       served_by: 'kiln-d1',
       served_by_region: 'kiln',
       served_by_primary: true,
-      duration: performance.now() - started,
+      duration,
       changes: this.state.totalChanges - before.totalChanges,
       last_row_id: this.state.lastRowId,
-      changed_db: this.state.totalChanges !== before.totalChanges || this.state.lastRowId !== before.lastRowId,
+      changed_db:
+        schemaChanged || this.state.totalChanges !== before.totalChanges || this.state.lastRowId !== before.lastRowId,
       size_after: 0,
-      rows_read: result.read,
+      rows_read: read,
       rows_written: this.state.totalChanges - before.totalChanges,
     };
-    return { columns: result.columns, rows: result.rows, meta };
   }
 
   private async execute(translated: ReturnType<typeof translateStatement>, params: D1Value[], catalog: Catalog) {
@@ -116,32 +190,51 @@ export class D1Executor {
         return { columns: [], rows: [], changes: 0, read: 0 };
       case 'dml': {
         const values = Array.from({ length: translated.paramCount }, (_, i) => toPgValue(params[i]));
-        if (/kiln_sqlite\.(changes|total_changes|last_insert_rowid)\(/.test(translated.sql)) {
+        if (STATE_FUNCTIONS.test(translated.sql)) {
           await this.client.query(
             "SELECT set_config('kiln.changes', $1, true), set_config('kiln.total_changes', $2, true), set_config('kiln.last_insert_rowid', $3, true)",
             [String(this.state.changes), String(this.state.totalChanges), String(this.state.lastRowId)],
           );
         }
+        const cascaded = translated.cascades.length ? await this.rowsChangedIn(translated.cascades) : 0;
         const res = await this.client.query({ text: translated.sql, values, rowMode: 'array', types: resultTypes });
-        const rows = res.rows as D1ResultValue[][];
-        const fields = res.fields;
-        let changes = 0;
-        if (translated.writes) {
-          changes = res.rowCount ?? 0;
-          this.state.changes = changes;
-          this.state.totalChanges += changes;
-        }
-        if (translated.capturesRowid) {
-          const at = fields.findIndex((f) => f.name === ROWID_RESULT);
-          for (const row of rows) {
-            const id = row[at];
-            if (typeof id === 'number') this.state.lastRowId = id;
-          }
-        }
-        if (!translated.returnsRows) return { columns: [], rows: [], changes, read: 0 };
-        const { names, keep } = await this.namer.name(this.client, fields, catalog);
-        return { columns: names, rows: rows.map((row) => keep.map((i) => row[i] ?? null)), changes, read: rows.length };
+        const result = await this.finishDml(translated, res, catalog);
+        if (translated.cascades.length)
+          this.state.totalChanges += (await this.rowsChangedIn(translated.cascades)) - cascaded;
+        return result;
       }
     }
+  }
+
+  /** Rows deleted or updated in these tables so far in this transaction (Postgres' own counters). */
+  private async rowsChangedIn(tables: string[]): Promise<number> {
+    const res = await this.client.query<{ n: string }>(
+      'SELECT COALESCE(sum(n_tup_del + n_tup_upd), 0) AS n FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND relname = ANY($1)',
+      [tables],
+    );
+    return Number(res.rows[0]?.n ?? 0);
+  }
+
+  /** Counts a DML statement's changes and rowid into the session state and names its columns. */
+  private async finishDml(translated: DmlStatement, res: pg.QueryResult, catalog: Catalog) {
+    const rows = res.rows as D1ResultValue[][];
+    const fields = res.fields;
+    let changes = 0;
+    if (translated.writes) {
+      changes = res.rowCount ?? 0;
+      this.state.changes = changes;
+      this.state.totalChanges += changes;
+    }
+    const at = fields.findIndex((f) => f.name === ROWID_RESULT);
+    if (translated.capturesRowid) {
+      for (const row of rows) {
+        const id = row[at];
+        if (typeof id === 'number') this.state.lastRowId = id;
+      }
+    } else if (at >= 0) rows.sort((a, b) => Number(a[at]) - Number(b[at]));
+    if (!translated.returnsRows) return { columns: [], rows: [], changes, read: 0 };
+    const { names, keep } = await this.namer.name(this.client, fields, catalog);
+    const columns = names.map((name) => translated.longNames.get(name) ?? name);
+    return { columns, rows: rows.map((row) => keep.map((i) => row[i] ?? null)), changes, read: rows.length };
   }
 }

@@ -22,7 +22,7 @@ function displayColumn(catalog: Catalog, table: string | undefined, column: stri
  * Rewords a Postgres error as the SQLite error an app written against D1 matches on. Anything
  * without a SQLite counterpart keeps Postgres' text under SQLITE_ERROR.
  */
-export function fromPgError(error: unknown, catalog: Catalog): D1SqlError | undefined {
+export function fromPgError(error: unknown, catalog: Catalog, source = ''): D1SqlError | undefined {
   if (!isPgError(error)) return undefined;
   const table = error.table;
   const shown = displayTable(catalog, table);
@@ -58,11 +58,13 @@ export function fromPgError(error: unknown, catalog: Catalog): D1SqlError | unde
       return make('FOREIGN KEY constraint failed', 'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_FOREIGNKEY');
     case '42P01': {
       const name = /relation "([^"]+)" does not exist/.exec(error.message)?.[1] ?? '?';
-      return make(`no such table: ${name}`);
+      // The translator drops a `main.` qualifier; SQLite names the table as the app wrote it.
+      const qualified = new RegExp(`\\bmain\\s*\\.\\s*["\`[]?${escapeRegExp(name)}\\b`, 'i').test(source);
+      return make(`no such table: ${qualified ? 'main.' : ''}${name}`);
     }
     case '42703': {
       const name = /column "?([^"]+?)"? does not exist/.exec(error.message)?.[1] ?? '?';
-      return make(`no such column: ${name.replace(/^[^.]+\./, (m) => m)}`);
+      return make(`no such column: ${name}${offsetOf(source, name)}`);
     }
     case '42702': {
       const name = /column reference "([^"]+)" is ambiguous/.exec(error.message)?.[1] ?? '?';
@@ -88,3 +90,17 @@ export function fromPgError(error: unknown, catalog: Catalog): D1SqlError | unde
       return make(error.message);
   }
 }
+
+/**
+ * workerd appends SQLite's error offset (sqlite3_error_offset) to the message. Postgres' position
+ * is in the translated SQL, so the offset is found again in the app's text: the first use of the
+ * name as a whole word outside string literals.
+ */
+function offsetOf(source: string, name: string): string {
+  if (!source || name.includes('.')) return '';
+  const blanked = source.replace(/'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));
+  const at = new RegExp(`(?<![\\w"\`\\]])["\`[]?${escapeRegExp(name)}(?![\\w])`, 'i').exec(blanked)?.index;
+  return at === undefined ? '' : ` at offset ${at}`;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

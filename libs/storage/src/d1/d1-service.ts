@@ -72,9 +72,8 @@ export class D1Service implements BindingService {
     const live = queries.filter((q) => !isBlank(q.sql));
     if (live.length === 0) throw new D1RequestError('No SQL statements detected.');
     return this.transaction(ref, async (executor) => {
-      const out: unknown[] = [];
-      for (const query of live) out.push(successElement(await executor.run(query), format));
-      return out;
+      const results = await executor.runBatch(live);
+      return results.map((result) => successElement(result, format));
     });
   }
 
@@ -142,6 +141,8 @@ export class D1Service implements BindingService {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // last_insert_rowid and total_changes are SQLite connection state: a rollback keeps them.
+      this.sessions.set(schema, draft);
       this.catalogs.delete(schema);
       throw error;
     } finally {

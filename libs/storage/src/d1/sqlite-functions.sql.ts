@@ -55,6 +55,8 @@ END $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.length(v text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT char_length(v) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.length(v bytea) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT octet_length(v) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.length(v bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT char_length(v::text) $$;
+-- A bare integer literal is int4 in Postgres; without this overload it would resolve to float8.
+CREATE OR REPLACE FUNCTION kiln_sqlite.length(v integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT char_length(v::text) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.length(v float8) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT char_length(kiln_sqlite.real_text(v)) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.length(v numeric) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT char_length(v::text) $$;
 
@@ -83,6 +85,7 @@ CREATE OR REPLACE FUNCTION kiln_sqlite.instr(s text, sub text) RETURNS bigint LA
 CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE(upper(encode(v, 'hex')), '') $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE(upper(encode(convert_to(v, 'UTF8'), 'hex')), '') $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT kiln_sqlite.hex(v::text) $$;
+CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT kiln_sqlite.hex(v::text) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.hex(v float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT kiln_sqlite.hex(kiln_sqlite.real_text(v)) $$;
 CREATE OR REPLACE FUNCTION kiln_sqlite.unhex(v text) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN RETURN decode(v, 'hex'); EXCEPTION WHEN others THEN RETURN NULL; END $$;
@@ -132,8 +135,16 @@ CREATE OR REPLACE FUNCTION kiln_sqlite.max_scalar(VARIADIC a anycompatiblearray)
 CREATE OR REPLACE FUNCTION kiln_sqlite.min_scalar(VARIADIC a anycompatiblearray) RETURNS anycompatible LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN array_position(a, NULL) IS NOT NULL THEN NULL ELSE (SELECT min(x) FROM unnest(a) x) END $$;
 
+-- The exact decimal value of a double (v::numeric keeps only 15 digits, so 1.005 would stay
+-- 1.005 where the double is 1.00499999999999989...): v = m * 2^k with m an integer below 2^55.
+CREATE OR REPLACE FUNCTION kiln_sqlite.exact_numeric(v float8) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN v = 0 OR v IS NULL OR v IN ('Infinity', '-Infinity', 'NaN') THEN v::numeric
+    WHEN k >= 0 THEN (v / 2::float8 ^ k)::bigint::numeric * 2::numeric ^ k
+    ELSE (v / 2::float8 ^ k)::bigint::numeric / 2::numeric ^ (-k) END
+  FROM (SELECT GREATEST(floor(ln(abs(v)) / ln(2))::int - 53, -1074) AS k) s $$;
+-- SQLite rounds the double's exact decimal digits: round(1.005, 2) is 1.0.
 CREATE OR REPLACE FUNCTION kiln_sqlite.round(v float8, digits bigint DEFAULT 0) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
-  SELECT round(v::numeric, GREATEST(digits, 0)::int)::float8 $$;
+  SELECT round(kiln_sqlite.exact_numeric(v), GREATEST(digits, 0)::int)::float8 $$;
 
 CREATE OR REPLACE FUNCTION kiln_sqlite.changes() RETURNS bigint LANGUAGE sql STABLE AS $$
   SELECT COALESCE(NULLIF(current_setting('kiln.changes', true), ''), '0')::bigint $$;
@@ -142,16 +153,22 @@ CREATE OR REPLACE FUNCTION kiln_sqlite.total_changes() RETURNS bigint LANGUAGE s
 CREATE OR REPLACE FUNCTION kiln_sqlite.last_insert_rowid() RETURNS bigint LANGUAGE sql STABLE AS $$
   SELECT COALESCE(NULLIF(current_setting('kiln.last_insert_rowid', true), ''), '0')::bigint $$;
 
+-- REPLACE deletes the rows it collides with before inserting, but SQLite picked the new rowid
+-- before that delete: the statement leaves the largest deleted rowid here for the next row.
+CREATE OR REPLACE FUNCTION kiln_sqlite.rowid_floor(deleted bigint) RETURNS boolean LANGUAGE sql VOLATILE AS $$
+  SELECT set_config('kiln.rowid_floor', COALESCE(deleted::text, ''), true) IS NOT NULL $$;
 -- Rowids: SQLite hands out max(rowid)+1 (AUTOINCREMENT: also above any rowid ever used, kept
 -- in sqlite_sequence). The advisory lock serialises writers per table, as SQLite's single writer does.
 CREATE OR REPLACE FUNCTION kiln_sqlite.assign_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE col text := TG_ARGV[0]; autoinc boolean := TG_ARGV[1] = 'autoinc'; cur bigint; nxt bigint; seq bigint;
+DECLARE col text := TG_ARGV[0]; autoinc boolean := TG_ARGV[1] = 'autoinc'; cur bigint; above bigint; nxt bigint; seq bigint; updated bigint;
 BEGIN
   cur := (to_jsonb(NEW) ->> col)::bigint;
+  above := NULLIF(current_setting('kiln.rowid_floor', true), '')::bigint;
+  IF above IS NOT NULL THEN PERFORM set_config('kiln.rowid_floor', '', true); END IF;
   IF cur IS NULL THEN
     PERFORM pg_advisory_xact_lock(TG_RELID::bigint);
     EXECUTE format('SELECT COALESCE(max(%I), 0) FROM %I.%I', col, TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO nxt;
-    nxt := nxt + 1;
+    nxt := GREATEST(nxt, COALESCE(above, 0)) + 1;
     IF autoinc THEN
       EXECUTE format('SELECT seq FROM %I.sqlite_sequence WHERE name = $1', TG_TABLE_SCHEMA) INTO seq USING TG_ARGV[2];
       nxt := GREATEST(nxt, COALESCE(seq, 0) + 1);
@@ -161,7 +178,9 @@ BEGIN
   END IF;
   IF autoinc THEN
     EXECUTE format('UPDATE %I.sqlite_sequence SET seq = GREATEST(seq, $1) WHERE name = $2', TG_TABLE_SCHEMA) USING cur, TG_ARGV[2];
-    IF NOT FOUND THEN
+    -- EXECUTE leaves FOUND alone; the row count says whether the table had a row yet.
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    IF updated = 0 THEN
       EXECUTE format('INSERT INTO %I.sqlite_sequence(name, seq) VALUES ($1, $2)', TG_TABLE_SCHEMA) USING TG_ARGV[2], cur;
     END IF;
   END IF;

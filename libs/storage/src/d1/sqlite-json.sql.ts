@@ -98,7 +98,7 @@ CREATE OR REPLACE FUNCTION kiln_sqlite.json_type(j text, p text DEFAULT '$') RET
   FROM (SELECT kiln_sqlite.json_parse(j) #> kiln_sqlite.json_path(p) AS v) s $$;
 
 CREATE OR REPLACE FUNCTION kiln_sqlite.json_array_length(j text, p text DEFAULT '$') RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE json_typeof(v) WHEN 'array' THEN json_array_length(v)::bigint WHEN NULL THEN NULL ELSE 0 END
+  SELECT CASE WHEN v IS NULL THEN NULL WHEN json_typeof(v) = 'array' THEN json_array_length(v)::bigint ELSE 0 END
   FROM (SELECT kiln_sqlite.json_parse(j) #> kiln_sqlite.json_path(p) AS v) s $$;
 
 CREATE OR REPLACE FUNCTION kiln_sqlite.json_valid(j text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$

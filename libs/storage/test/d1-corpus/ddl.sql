@@ -58,3 +58,9 @@ SELECT * FROM t3
 ALTER TABLE t3 DROP COLUMN extra
 SELECT * FROM t3
 PRAGMA table_info(t3)
+-- RENAME COLUMN keeps the quoting: quoted when the ALTER or the old name was quoted
+CREATE TABLE rq (a TEXT, "b" INTEGER, e TEXT)
+ALTER TABLE rq RENAME COLUMN b TO c
+ALTER TABLE rq RENAME COLUMN a TO "d"
+ALTER TABLE rq RENAME COLUMN e TO f
+SELECT sql FROM sqlite_master WHERE name = 'rq'

@@ -65,3 +65,6 @@ insert into "users" ("name", "email") values (?, ?) -- params: ["b3", "b3@x.io"]
 insert into "users" ("name", "email") values (?, ?) -- params: ["b2again", "b2@x.io"]
 -- @end
 select count(*) from "users" where "email" in (?, ?) -- params: ["b2@x.io", "b3@x.io"]
+-- REPLACE resolves a conflict on a CREATE UNIQUE INDEX too
+insert or replace into "users" ("name", "email", "createdAt", "isAdmin") values (?, ?, ?, ?) -- params: ["b1 again", "b1@x.io", 5, 0]
+select "id", "name", "email" from "users" where "email" like 'b%' order by "id"

@@ -71,3 +71,20 @@ DELETE FROM items
 SELECT count(*) FROM items
 INSERT INTO nope (a) VALUES (1)
 INSERT INTO items (nope) VALUES (1)
+-- A batch of plain DML goes to Postgres in one round trip: results, changes and rowids per statement
+-- @batch
+INSERT INTO items (name, qty, price) VALUES (?, ?, ?) -- params: ["o'brien", 2, 0.1]
+INSERT INTO items (name, qty, price) VALUES (?, ?, ?) -- params: ["semi;colon -- x", null, 3]
+UPDATE items SET qty = coalesce(qty, 0) + ? WHERE name IN (?, ?) RETURNING name, qty -- params: [1, "o'brien", "semi;colon -- x"]
+-- @end
+SELECT name, qty, price FROM items WHERE name IN ('o''brien', 'semi;colon -- x') ORDER BY name
+-- @batch
+INSERT INTO items (name, qty) VALUES (?, ?) -- params: ["b1", 1]
+SELECT name, typeof(qty), ? || ? FROM items WHERE name = ? -- params: ["x", 1.5, "b1"]
+DELETE FROM items WHERE name = ? -- params: ["b1"]
+-- @end
+-- @batch
+INSERT INTO items (name, note) VALUES (?, ?) -- params: ["back\\slash 'q' \\' end\\", "\\x41"]
+INSERT INTO items (name, note) VALUES (?, ?) -- params: ["E'x'", "$1 ? :n"]
+SELECT name, note, length(name) FROM items WHERE note IN (?, ?) ORDER BY id -- params: ["\\x41", "$1 ? :n"]
+-- @end

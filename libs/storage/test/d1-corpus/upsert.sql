@@ -49,3 +49,16 @@ INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = ? -- params
 SELECT v FROM kv WHERE k = 'k0'
 INSERT INTO kv (k, v) VALUES ('k1', 'dup')
 SELECT count(*), sum(n) FROM kv
+-- REPLACE deletes every row a new one collides with, on any UNIQUE constraint, and takes a new rowid
+CREATE TABLE multi (id INTEGER PRIMARY KEY, email TEXT UNIQUE, handle TEXT UNIQUE, n INTEGER)
+INSERT INTO multi (email, handle, n) VALUES ('a@x', 'a', 1), ('b@x', 'b', 2), ('c@x', 'c', 3)
+REPLACE INTO multi (email, handle, n) VALUES ('a@x', 'b', 9)
+SELECT * FROM multi ORDER BY id
+REPLACE INTO multi (email, handle, n) VALUES ('a@x', 'b', 7)
+INSERT OR REPLACE INTO multi (email, handle, n) VALUES ('c@x', 'z', 4)
+SELECT id, email, handle, n FROM multi ORDER BY id
+INSERT OR REPLACE INTO multi (id, email, handle) VALUES (1, 'q@x', 'q') RETURNING id, n
+INSERT OR REPLACE INTO multi (email, handle, n) SELECT email, handle, n + 10 FROM multi WHERE handle = 'q'
+INSERT OR REPLACE INTO multi (email, handle, n) VALUES (?, ?, ?) -- params: ["z@x", "z", "5"]
+SELECT * FROM multi ORDER BY id
+SELECT changes(), last_insert_rowid()

@@ -24,14 +24,15 @@ export const MASTER_TABLE = 'kiln_master';
  * `pg_*` names must never get through; `kiln_*` are ours.
  */
 export function assertSafeName(name: string): void {
+  if (isReservedName(name)) throw new D1SqlError(`access to ${name} is prohibited`, 'SQLITE_AUTH');
+}
+
+/** Names that would reach Postgres' catalog or Kiln's own objects rather than the app's. */
+export function isReservedName(name: string): boolean {
   const lower = name.toLowerCase();
-  if (
-    lower.startsWith('pg_') ||
-    lower === 'information_schema' ||
-    (lower.startsWith('kiln_') && lower !== ROWID_COLUMN)
-  ) {
-    throw new D1SqlError(`access to ${name} is prohibited`, 'SQLITE_AUTH');
-  }
+  return (
+    lower.startsWith('pg_') || lower === 'information_schema' || (lower.startsWith('kiln_') && lower !== ROWID_COLUMN)
+  );
 }
 
 /** `main.t` and `temp.t` are the same database to D1; any other qualifier names another schema. */

@@ -13,6 +13,7 @@ export const MAX_BOUND_PARAMETERS = 100;
 export class ParamNumbering {
   private largest = 0;
   private readonly named = new Map<string, number>();
+  private readonly loose = new Set<number>();
 
   indexOf(text: string): number {
     let index: number;
@@ -33,6 +34,31 @@ export class ParamNumbering {
   get count(): number {
     return this.largest;
   }
+
+  /**
+   * Records a use of the index where Postgres infers its type from the context (a column it is
+   * stored in); true when it was already used that way. Postgres gives a parameter one type, so
+   * `VALUES (@n, @n)` into a TEXT and a REAL column needs the second use written as a literal.
+   */
+  seenLoose(index: number): boolean {
+    const seen = this.loose.has(index);
+    this.loose.add(index);
+    return seen;
+  }
+}
+
+/**
+ * A bound value written into the SQL as an untyped literal (Postgres coerces it like a parameter).
+ * Backslashes go through an E'' string, which reads the same whatever standard_conforming_strings
+ * says; NUL would end the SQL text in the wire protocol (and Postgres text cannot hold it).
+ */
+export function inlineValue(value: D1Value | undefined): string {
+  if (value === undefined || value === null) return 'NULL';
+  if (Array.isArray(value)) return `E'\\\\x${Buffer.from(value).toString('hex')}'::bytea`;
+  if (typeof value === 'number') return Number.isFinite(value) ? `'${String(value)}'` : 'NULL';
+  if (value.includes('\0')) throw new D1SqlError('text with NUL characters is not supported', 'SQLITE_MISMATCH');
+  const quoted = value.replace(/'/g, "''");
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
 
 /** The Postgres cast that keeps a bound value's SQLite type where Postgres cannot infer one. */

@@ -120,7 +120,8 @@ function addColumn(info: TableInfo, def: ColumnDefinition, src: Source): void {
         info.uniques.push([column.name]);
         break;
       case 'constraint_default': {
-        const expr = constraint.expr as Node;
+        const { value: expr, notNull } = splitDefault(constraint.expr);
+        if (notNull) column.notNull = true;
         // `DEFAULT x COLLATE y` parses as one expression; the collation belongs to the column.
         const value = expr.type === 'binary_expr' && expr.operator === 'COLLATE' ? (expr.left as Node) : expr;
         column.defaultText = slice(src, value);
@@ -167,4 +168,31 @@ function foreignKey(ref: Node, from: string[]): ForeignKeyInfo {
     else fk.onUpdate = action;
   }
   return fk;
+}
+
+/**
+ * SQLite's DEFAULT takes a literal or a parenthesised expression, so in `DEFAULT x NOT NULL` the
+ * NOT NULL is a column constraint; the parser reads it as the postfix `x NOT NULL` (x IS NOT NULL).
+ */
+export function splitDefault(expr: Node): { value: Node; notNull: boolean } {
+  if (expr.type === 'postfix_op_expr') {
+    const op = (Array.isArray(expr.operator) ? expr.operator : [expr.operator]).map((k) => k.name).join(' ');
+    if (op === 'NOT NULL' || op === 'NOTNULL') return { value: expr.expr, notNull: true };
+  }
+  return { value: expr, notNull: false };
+}
+
+/**
+ * The columns of a `CREATE UNIQUE INDEX` on plain columns (as stored in sqlite_master), or
+ * undefined for other indexes, partial ones and ones on expressions.
+ */
+export function uniqueIndexColumns(sql: string): string[] | undefined {
+  const node = parseSql(sql)[0]?.node;
+  if (node?.type !== 'create_index_stmt' || node.indexTypeKw?.name !== 'UNIQUE') return undefined;
+  if (node.clauses.length > 0) return undefined;
+  const list = node.columns.type === 'paren_expr' ? node.columns.expr : undefined;
+  const specs: Node[] = list?.type === 'list_expr' ? list.items : [];
+  const names = specs.map((spec) => (spec.type === 'index_specification' ? spec.expr : spec));
+  if (names.length === 0 || !names.every((n) => n.type === 'identifier')) return undefined;
+  return names.map((n) => identName(n));
 }

@@ -2,7 +2,8 @@ import { D1SqlError } from '../d1-errors.js';
 import { storageType } from './affinity.js';
 import { items, keywordText, kid, kids, nameOf, type N } from './cst.js';
 import { assertSafeName, pgName, ROWID_COLUMN, sqlString } from './identifiers.js';
-import { tableInfoFromCreate, type TableInfo } from './table-info.js';
+import { splitDefault, tableInfoFromCreate, type TableInfo } from './table-info.js';
+import type { Node } from 'sql-parser-cst';
 import type { CatalogLookup } from './translate-statement.js';
 import { emitQuery } from './translate-statement.js';
 import type { SqlEmitter } from './translate-expr.js';
@@ -28,7 +29,7 @@ export interface DdlPlan {
   alter?:
     | { kind: 'add_column'; columnText: string }
     | { kind: 'rename_table'; newName: string }
-    | { kind: 'rename_column'; from: string; to: string }
+    | { kind: 'rename_column'; from: string; to: string; quoted: boolean }
     | { kind: 'drop_column'; column: string };
 }
 
@@ -197,7 +198,9 @@ function columnDefinition(e: SqlEmitter, def: N, info: TableInfo, nextCheck: () 
         break;
       }
       case 'constraint_default': {
-        let expr = kid(constraint, 'expr');
+        const split = splitDefault(kid(constraint, 'expr') as unknown as Node);
+        let expr: N | undefined = split.value as unknown as N;
+        if (split.notNull) parts.push('NOT NULL');
         if (expr?.type === 'binary_expr' && keywordText(expr.operator) === 'COLLATE') {
           collated = true;
           parts.push(`COLLATE ${collation(nameOf(kid(expr, 'right')))}`);
@@ -319,12 +322,14 @@ function alterTable(e: SqlEmitter, node: N, catalog: CatalogLookup): DdlPlan {
     }
     case 'alter_action_rename_column': {
       const from = nameOf(kid(action, 'oldName'));
-      const to = nameOf(kid(action, 'newName'));
+      const toNode = kid(action, 'newName');
+      const to = nameOf(toNode);
       assertSafeName(to);
+      const quoted = typeof toNode?.text === 'string' && /^["`[]/.test(toNode.text);
       return {
         ...plan,
         statements: [`ALTER TABLE ${table} RENAME COLUMN ${pgName(from)} TO ${pgName(to)}`],
-        alter: { kind: 'rename_column', from, to },
+        alter: { kind: 'rename_column', from, to, quoted },
       };
     }
     case 'alter_action_drop_column': {

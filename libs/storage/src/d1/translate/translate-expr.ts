@@ -1,50 +1,37 @@
 import { D1SqlError } from '../d1-errors.js';
 import { castType } from './affinity.js';
-import { isNode, items, keywordText, kid, kids, nameOf, operatorOf, raw, showNode, whitespace, type N } from './cst.js';
+import { isNode, items, keywordText, kid, nameOf, operatorOf, raw, showNode, whitespace, type N } from './cst.js';
 import {
   assertSafeName,
   assertSchemaQualifier,
+  isReservedName,
   MASTER_TABLE,
   pgExactName,
   pgName,
   ROWID_COLUMN,
   ROWID_NAMES,
 } from './identifiers.js';
-import { paramCast, type D1Value, type ParamNumbering } from './params.js';
+import { inlineValue, paramCast, type D1Value, type ParamNumbering } from './params.js';
 import { translateCall } from './translate-functions.js';
+import {
+  isBoolish,
+  translateBinary,
+  translateCase,
+  translateCast,
+  translatePostfix,
+  translatePrefix,
+} from './translate-operators.js';
 
 export interface EmitContext {
   /** The statement text and its offset in the request SQL, for slicing original spans. */
   source: { text: string; base: number };
   params: ParamNumbering;
   values: readonly D1Value[];
+  /** Write bound values into the SQL (for a batch sent as one multi-statement query). */
+  inlineParams?: boolean;
 }
 
-const COMPARISONS = new Set([
-  '=',
-  '==',
-  '!=',
-  '<>',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  'IS',
-  'IS NOT',
-  'IN',
-  'NOT IN',
-  'LIKE',
-  'NOT LIKE',
-  'GLOB',
-  'NOT GLOB',
-  'MATCH',
-  'REGEXP',
-  'NOT MATCH',
-  'NOT REGEXP',
-]);
-const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '&', '|', '<<', '>>']);
 const MASTER_NAMES = new Set(['sqlite_master', 'sqlite_schema', 'sqlite_temp_master', 'sqlite_temp_schema']);
-const COLLATIONS: Record<string, string> = { NOCASE: 'kiln_sqlite.nocase', BINARY: '"C"', RTRIM: '"C"' };
 
 /**
  * Emits Postgres SQL for a SQLite expression tree. Node types it does not special-case are
@@ -54,6 +41,10 @@ const COLLATIONS: Record<string, string> = { NOCASE: 'kiln_sqlite.nocase', BINAR
 export class SqlEmitter {
   /** Output-column aliases (lower → as written) visible to ORDER BY / GROUP BY. */
   aliases = new Map<string, string>();
+  /** Result column names too long for Postgres, by the stand-in name used in the SQL. */
+  readonly longNames = new Map<string, string>();
+  /** Output-column aliases of computed expressions (lower → expression), for HAVING. */
+  aliasExprs = new Map<string, N>();
   /** Set while emitting a table position, where names are tables rather than columns. */
   private concreteParams = false;
   private subqueries = 0;
@@ -118,7 +109,8 @@ export class SqlEmitter {
     const name = nameOf(node);
     if (MASTER_NAMES.has(name.toLowerCase()))
       return whitespace(node, 'leading') + MASTER_TABLE + whitespace(node, 'trailing');
-    assertSafeName(name);
+    // As far as the app can tell, Postgres' catalog tables do not exist (SQLite's answer too).
+    if (isReservedName(name)) throw new D1SqlError(`no such table: ${name}`);
     return whitespace(node, 'leading') + pgName(name) + whitespace(node, 'trailing');
   }
 
@@ -185,15 +177,15 @@ export class SqlEmitter {
       case 'parameter':
         return this.parameter(String(node.text));
       case 'binary_expr':
-        return this.binary(node);
+        return translateBinary(this, node);
       case 'prefix_op_expr':
-        return this.prefix(node);
+        return translatePrefix(this, node);
       case 'postfix_op_expr':
-        return this.postfix(node);
+        return translatePostfix(this, node);
       case 'func_call':
         return translateCall(this, node);
       case 'cast_expr':
-        return this.cast(node);
+        return translateCast(this, node);
       case 'paren_expr': {
         const inner = kid(node, 'expr');
         if (inner && (inner.type === 'select_stmt' || inner.type === 'compound_select_stmt'))
@@ -201,14 +193,24 @@ export class SqlEmitter {
         return inner ? `(${this.emit(inner)})` : '()';
       }
       case 'case_expr':
-        return this.caseExpr(node);
+        return translateCase(this, node);
       case 'between_expr':
         return this.generic(node);
-      case 'where_clause':
+      case 'where_clause': {
+        const expr = kid(node, 'expr');
+        return expr ? `WHERE ${this.cond(expr)}` : this.generic(node);
+      }
       case 'having_clause': {
         const expr = kid(node, 'expr');
-        const kw = node.type === 'where_clause' ? 'WHERE' : 'HAVING';
-        return expr ? `${kw} ${this.cond(expr)}` : this.generic(node);
+        if (!expr) return this.generic(node);
+        // SQLite lets HAVING name an output column; Postgres needs the expression itself.
+        const saved = this.aliases;
+        this.aliases = new Map([...saved].filter(([lower]) => !this.aliasExprs.has(lower)));
+        try {
+          return `HAVING ${this.cond(expr)}`;
+        } finally {
+          this.aliases = saved;
+        }
       }
       case 'join_on_specification': {
         const expr = kid(node, 'expr');
@@ -223,6 +225,11 @@ export class SqlEmitter {
         return castType(this.slice(node));
       case 'sort_specification':
         return this.sortSpec(node);
+      case 'order_by_clause':
+        // A bare `ORDER BY x` is ascending: NULLs first, as SQLite sorts them.
+        return `ORDER BY ${items(kid(node, 'specifications'))
+          .map((spec) => (spec.type === 'sort_specification' ? this.emit(spec) : `${this.emit(spec)} NULLS FIRST`))
+          .join(', ')}`;
       case 'limit_clause':
         return this.limit(node);
       default:
@@ -265,6 +272,16 @@ export class SqlEmitter {
   private identifier(name: string): string {
     const lower = name.toLowerCase();
     if (ROWID_NAMES.has(lower)) return `"${ROWID_COLUMN}"`;
+    const expr = this.aliasExprs.get(lower);
+    if (expr && !this.aliases.has(lower)) {
+      // Inside HAVING: the aliased expression, which may name a column of the same name.
+      this.aliasExprs.delete(lower);
+      try {
+        return `(${this.value(expr)})`;
+      } finally {
+        this.aliasExprs.set(lower, expr);
+      }
+    }
     const alias = this.aliases.get(lower);
     if (alias !== undefined) return pgExactName(alias);
     if (MASTER_NAMES.has(lower)) return MASTER_TABLE;
@@ -300,140 +317,13 @@ export class SqlEmitter {
   private parameter(text: string): string {
     const index = this.ctx.params.indexOf(text);
     const value = this.ctx.values[index - 1];
+    if (this.ctx.inlineParams)
+      return this.concreteParams && !Array.isArray(value)
+        ? `${inlineValue(value)}${paramCast(value)}`
+        : inlineValue(value);
     if (Array.isArray(value)) return `$${index}::bytea`;
-    return this.concreteParams ? `$${index}${paramCast(value)}` : `$${index}`;
-  }
-
-  private binary(node: N): string {
-    const op = operatorOf(node);
-    const left = kid(node, 'left');
-    const right = kid(node, 'right');
-    if (!left || !right) return this.generic(node);
-    switch (op) {
-      case 'AND':
-      case 'OR':
-        return `${this.cond(left)} ${op} ${this.cond(right)}`;
-      case '||':
-        return `(${this.concrete(left)})::text || (${this.concrete(right)})::text`;
-      case '/':
-      case '%':
-        // SQLite gives NULL for division by zero where Postgres raises.
-        return `${this.arith(left, right)} ${op} NULLIF(${this.arith(right, left)}, 0)`;
-      case 'LIKE':
-      case 'NOT LIKE':
-        return this.like(left, right, op === 'NOT LIKE');
-      case 'GLOB':
-      case 'NOT GLOB':
-        return `${op === 'NOT GLOB' ? 'NOT ' : ''}kiln_sqlite.glob((${this.value(right)})::text, (${this.value(left)})::text)`;
-      case 'MATCH':
-      case 'NOT MATCH':
-      case 'REGEXP':
-      case 'NOT REGEXP':
-        throw new D1SqlError(`no such function: ${op.replace('NOT ', '')}`);
-      case '->':
-        return `kiln_sqlite.json_arrow((${this.concrete(left)})::text, (${this.concrete(right)})::text)`;
-      case '->>':
-        return `kiln_sqlite.json_arrow2((${this.concrete(left)})::text, (${this.concrete(right)})::text)`;
-      case 'COLLATE': {
-        const collation = COLLATIONS[nameOf(right).toUpperCase()];
-        if (!collation) throw new D1SqlError(`no such collation sequence: ${nameOf(right)}`);
-        return `${this.emit(left)} COLLATE ${collation}`;
-      }
-      case 'IS':
-        return `${this.compareSide(left, right)} IS NOT DISTINCT FROM ${this.compareSide(right, left)}`;
-      case 'IS NOT':
-        return `${this.compareSide(left, right)} IS DISTINCT FROM ${this.compareSide(right, left)}`;
-      case '==':
-        return `${this.compareSide(left, right)} = ${this.compareSide(right, left)}`;
-      case 'IN':
-      case 'NOT IN': {
-        if (right.type === 'identifier' || right.type === 'member_expr') {
-          return `${this.emit(left)} ${op} (SELECT * FROM ${this.tableName(right)})`;
-        }
-        return `${this.compareSide(left, right)} ${op} ${this.emit(right)}`;
-      }
-      default:
-        if (COMPARISONS.has(op)) return `${this.compareSide(left, right)} ${op} ${this.compareSide(right, left)}`;
-        if (ARITHMETIC.has(op)) return `${this.arith(left, right)} ${op} ${this.arith(right, left)}`;
-        return this.generic(node);
-    }
-  }
-
-  private like(left: N, right: N, negate: boolean): string {
-    let pattern = right;
-    let escape = `''`;
-    if (right.type === 'binary_expr' && operatorOf(right) === 'ESCAPE') {
-      pattern = kid(right, 'left') ?? right;
-      const escapeNode = kid(right, 'right');
-      if (escapeNode) escape = this.emit(escapeNode);
-    }
-    // SQLite's LIKE folds ASCII case only: ILIKE under the "C" collation does exactly that, and
-    // SQLite has no default escape character where Postgres uses backslash.
-    return `(${this.concrete(left)})::text COLLATE "C" ${negate ? 'NOT ILIKE' : 'ILIKE'} (${this.concrete(pattern)})::text ESCAPE ${escape}`;
-  }
-
-  /** A comparison operand: truth values compare as 0/1, JSON values as number or text. */
-  private compareSide(side: N, other: N): string {
-    if (isJsonValue(side))
-      return `${isNumeric(other, this.ctx.values, this.ctx.params) ? 'kiln_sqlite.jnum' : 'kiln_sqlite.jtext'}(${this.emit(side)})`;
-    if (isBoolish(side) && !isBoolish(other)) return `(${this.emit(side)})::int`;
-    return this.emit(side);
-  }
-
-  private arith(side: N, _other: N): string {
-    if (isJsonValue(side)) return `kiln_sqlite.jnum(${this.emit(side)})`;
-    return this.value(side);
-  }
-
-  private prefix(node: N): string {
-    const op = operatorOf(node);
-    const expr = kid(node, 'expr');
-    if (!expr) return this.generic(node);
-    if (op === 'NOT') return `NOT ${this.cond(expr)}`;
-    if (op === 'EXISTS') return `EXISTS ${this.emit(expr)}`;
-    if (op === '-' || op === '+' || op === '~') return `${op}${this.value(expr)}`;
-    return this.generic(node);
-  }
-
-  private postfix(node: N): string {
-    const op = operatorOf(node);
-    const expr = kid(node, 'expr');
-    if (!expr) return this.generic(node);
-    if (op === 'ISNULL' || op === 'IS NULL') return `${this.emit(expr)} IS NULL`;
-    if (op === 'NOTNULL' || op === 'NOT NULL' || op === 'IS NOT NULL') return `${this.emit(expr)} IS NOT NULL`;
-    return this.generic(node);
-  }
-
-  private cast(node: N): string {
-    const arg = kid(kid(node, 'args') ?? node, 'expr');
-    const expr = arg ? kid(arg, 'expr') : undefined;
-    const dataType = arg ? kid(arg, 'dataType') : undefined;
-    if (!expr || !dataType) return this.generic(node);
-    const target = castType(this.slice(dataType));
-    const value = this.concrete(expr);
-    // Postgres refuses '12abc'::bigint; SQLite takes the numeric prefix.
-    if (target === 'bigint') return `kiln_sqlite.cast_int((${value})::text)`;
-    if (target === 'double precision' || target === 'numeric') return `kiln_sqlite.num_prefix((${value})::text)`;
-    if (target === 'bytea') return `convert_to((${value})::text, 'UTF8')`;
-    return `(${value})::text`;
-  }
-
-  private caseExpr(node: N): string {
-    const subject = kid(node, 'expr');
-    const parts = ['CASE'];
-    if (subject) parts.push(this.emit(subject));
-    for (const clause of kids(node, 'clauses')) {
-      const result = kid(clause, 'result');
-      if (clause.type === 'case_when') {
-        const condition = kid(clause, 'condition');
-        if (!condition || !result) return this.generic(node);
-        parts.push(`WHEN ${subject ? this.emit(condition) : this.cond(condition)} THEN ${this.value(result)}`);
-      } else if (clause.type === 'case_else' && result) {
-        parts.push(`ELSE ${this.value(result)}`);
-      }
-    }
-    parts.push('END');
-    return parts.join(' ');
+    if (this.concreteParams) return `$${index}${paramCast(value)}`;
+    return this.ctx.params.seenLoose(index) ? inlineValue(value) : `$${index}`;
   }
 
   /** Every child translated, then sql-parser-cst's printer for the node itself. */
@@ -478,7 +368,18 @@ export class SqlEmitter {
       return this.emit(node);
     }
     // SQLite names an expression column by its text as written.
-    return `${this.concrete(node)} AS ${pgExactName(this.slice(node).trim())}`;
+    return `${this.concrete(node)} AS ${pgExactName(this.longName(this.slice(node).trim()))}`;
+  }
+
+  /**
+   * Postgres cuts names at 63 bytes; a longer expression text gets a stand-in name that the
+   * executor swaps back (see `longNames`).
+   */
+  private longName(name: string): string {
+    if (Buffer.byteLength(name) <= 63) return name;
+    const standIn = `kiln_name_${this.longNames.size + 1}`;
+    this.longNames.set(standIn, name);
+    return standIn;
   }
 }
 
@@ -499,58 +400,7 @@ function keywordTextOf(node: N, key: string): string {
 
 function numberLiteral(text: string): string {
   if (/^0x/i.test(text)) return BigInt.asIntN(64, BigInt(text)).toString();
+  // SQLite's 0.1 is a double (0.1 + 0.2 = 0.30000000000000004); Postgres' would be numeric.
+  if (/[.e]/i.test(text)) return `${text}::float8`;
   return text;
-}
-
-export function isBoolish(node: N | undefined): boolean {
-  if (!node) return false;
-  switch (node.type) {
-    case 'paren_expr':
-      return isBoolish(kid(node, 'expr'));
-    case 'binary_expr': {
-      const op = operatorOf(node);
-      return COMPARISONS.has(op) || op === 'AND' || op === 'OR' || op === '==';
-    }
-    case 'between_expr':
-      return true;
-    case 'prefix_op_expr': {
-      const op = operatorOf(node);
-      return op === 'NOT' || op === 'EXISTS';
-    }
-    case 'postfix_op_expr':
-      return true;
-    default:
-      return false;
-  }
-}
-
-function isJsonValue(node: N): boolean {
-  if (node.type === 'paren_expr') return isJsonValue(kid(node, 'expr') ?? node);
-  if (node.type === 'binary_expr') return operatorOf(node) === '->>';
-  return (
-    node.type === 'func_call' &&
-    nameOf(kid(node, 'name')).toLowerCase() === 'json_extract' &&
-    items(kid(kid(kid(node, 'args') ?? node, 'expr') ?? node, 'args')).length === 2
-  );
-}
-
-function isNumeric(node: N, values: readonly D1Value[], params: ParamNumbering): boolean {
-  switch (node.type) {
-    case 'number_literal':
-      return true;
-    case 'prefix_op_expr':
-      return isNumeric(kid(node, 'expr') ?? node, values, params);
-    case 'paren_expr':
-      return isNumeric(kid(node, 'expr') ?? node, values, params);
-    case 'binary_expr':
-      return ARITHMETIC.has(operatorOf(node));
-    case 'parameter': {
-      const text = String(node.text);
-      // Peek without numbering: only plain `?NNN` can be resolved ahead of time.
-      const index = text.startsWith('?') && text.length > 1 ? Number(text.slice(1)) : params.count + 1;
-      return typeof values[index - 1] === 'number';
-    }
-    default:
-      return false;
-  }
 }

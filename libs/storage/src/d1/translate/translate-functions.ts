@@ -19,6 +19,17 @@ type Handler = (call: Call) => string;
 
 const v = (c: Call, i: number): string => (c.args[i] ? c.e.concrete(c.args[i]) : 'NULL');
 const loose = (c: Call, i: number): string => (c.args[i] ? c.e.loose(c.args[i]) : 'NULL');
+/** A bare '…' or NULL handed to a polymorphic function: Postgres cannot type it, SQLite's is text. */
+const typed = (c: Call, i: number): string => {
+  const type = c.args[i]?.type;
+  return type === 'string_literal' || type === 'null_literal' ? `(${v(c, i)})::text` : v(c, i);
+};
+const polymorphic =
+  (name: string): Handler =>
+  (c) => {
+    arity(c, name, 1, 1);
+    return `kiln_sqlite.${name}(${typed(c, 0)})`;
+  };
 const all = (c: Call, from = 0): string[] => c.args.slice(from).map((a) => c.e.concrete(a));
 const asText = (c: Call, from = 0): string =>
   c.args
@@ -49,7 +60,7 @@ const jsonEdit =
   (c) => {
     const pairs: string[] = [];
     for (let i = 1; i < c.args.length; i++) {
-      pairs.push(mode === 'remove' || i % 2 === 1 ? `(${v(c, i)})::text` : `to_jsonb(${v(c, i)})::text`);
+      pairs.push(mode === 'remove' || i % 2 === 1 ? `(${v(c, i)})::text` : `to_jsonb(${typed(c, i)})::text`);
     }
     return `kiln_sqlite.json_edit('${mode}', (${v(c, 0)})::text, VARIADIC ARRAY[${pairs.join(', ')}]::text[])`;
   };
@@ -70,7 +81,7 @@ const FUNCTIONS: Record<string, Handler> = {
     `count(${c.distinct}${c.args.length === 0 || c.args[0]?.type === 'all_columns' ? '*' : all(c).join(', ')})${c.tail}`,
   sum: builtin('sum', 1, 1),
   avg: (c) => `avg(${c.distinct}${v(c, 0)})::float8${c.tail}`,
-  total: (c) => `COALESCE(sum(${c.distinct}${v(c, 0)}), 0)::float8${c.tail}`,
+  total: (c) => `COALESCE(sum(${c.distinct}(${typed(c, 0)})::float8), 0)::float8${c.tail}`,
   min: (c) =>
     c.args.length > 1
       ? `kiln_sqlite.min_scalar(${c.args.map((_, i) => loose(c, i)).join(', ')})`
@@ -124,8 +135,8 @@ const FUNCTIONS: Record<string, Handler> = {
   zeroblob: kiln('zeroblob', 1, 1),
   random: kiln('random', 0, 0),
   round: (c) => `kiln_sqlite.round(${all(c).join(', ')})`,
-  typeof: kiln('typeof', 1, 1),
-  quote: kiln('quote', 1, 1),
+  typeof: polymorphic('typeof'),
+  quote: polymorphic('quote'),
   char: (c) => `concat(${c.args.map((_, i) => `chr((${v(c, i)})::int)`).join(', ')})`,
   unicode: (c) => `ascii((${v(c, 0)})::text)`,
   printf: (c) => `kiln_sqlite.printf((${v(c, 0)})::text, ${textArray(c, 1)})`,
@@ -155,7 +166,7 @@ const FUNCTIONS: Record<string, Handler> = {
   json_type: (c) => `kiln_sqlite.json_type(${asText(c)})`,
   json_array_length: (c) => `kiln_sqlite.json_array_length(${asText(c)})`,
   json_valid: (c) => `kiln_sqlite.json_valid((${v(c, 0)})::text)`,
-  json_quote: kiln('json_quote', 1, 1),
+  json_quote: polymorphic('json_quote'),
   json_set: jsonEdit('set'),
   json_insert: jsonEdit('insert'),
   json_replace: jsonEdit('replace'),
@@ -184,6 +195,49 @@ for (const name of [
     `${name === 'pow' ? 'power' : name === 'ceiling' ? 'ceil' : name}(${c.args.map((a) => `(${c.e.concrete(a)})::float8`).join(', ')})`;
 }
 
+/** SQLite's argument counts for functions whose handlers do not check them ([min, max]). */
+const ARITY: Record<string, [number, number]> = {
+  sum: [1, 1],
+  avg: [1, 1],
+  total: [1, 1],
+  min: [1, Infinity],
+  max: [1, Infinity],
+  group_concat: [1, 2],
+  coalesce: [2, Infinity],
+  abs: [1, 1],
+  lower: [1, 1],
+  upper: [1, 1],
+  trim: [1, 2],
+  ltrim: [1, 2],
+  rtrim: [1, 2],
+  replace: [3, 3],
+  length: [1, 1],
+  octet_length: [1, 1],
+  substr: [2, 3],
+  substring: [2, 3],
+  instr: [2, 2],
+  hex: [1, 1],
+  unhex: [1, 2],
+  randomblob: [1, 1],
+  zeroblob: [1, 1],
+  random: [0, 0],
+  round: [1, 2],
+  unicode: [1, 1],
+  printf: [1, Infinity],
+  format: [1, Infinity],
+  sign: [1, 1],
+  likely: [1, 1],
+  unlikely: [1, 1],
+  json_extract: [1, Infinity],
+  json_array_length: [1, 2],
+  json_type: [1, 2],
+  json_valid: [1, 2],
+  json_set: [1, Infinity],
+  json_insert: [1, Infinity],
+  json_replace: [1, Infinity],
+  json_remove: [1, Infinity],
+};
+
 export function translateCall(e: SqlEmitter, node: N): string {
   const nameNode = kid(node, 'name');
   if (!nameNode || nameNode.type !== 'identifier') throw new D1SqlError('no such function');
@@ -196,5 +250,8 @@ export function translateCall(e: SqlEmitter, node: N): string {
   const filter = kid(node, 'filter');
   const over = kid(node, 'over');
   const tail = `${filter ? ` ${e.generic(filter)}` : ''}${over ? ` ${e.generic(over)}` : ''}`;
-  return handler({ e, node, args, distinct, tail });
+  const call = { e, node, args, distinct, tail };
+  const counts = ARITY[name];
+  if (counts) arity(call, name, counts[0], counts[1]);
+  return handler(call);
 }

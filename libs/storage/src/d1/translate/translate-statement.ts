@@ -1,15 +1,21 @@
 import { D1SqlError } from '../d1-errors.js';
+import { cascadeTargets } from './cascades.js';
 import { items, keywordText, kid, kids, nameOf, type N } from './cst.js';
-import { pgName, ROWID_COLUMN } from './identifiers.js';
+import { pgName, ROWID_COLUMN, ROWID_NAMES } from './identifiers.js';
 import { ParamNumbering, type D1Value } from './params.js';
 import type { ParsedStatement } from './parse-sql.js';
 import type { TableInfo } from './table-info.js';
 import { translateDdl, type DdlPlan } from './translate-ddl.js';
+import { replaceInsert } from './translate-replace.js';
 import { SqlEmitter } from './translate-expr.js';
 
 /** What the translator needs to know about the database's current tables. */
 export interface CatalogLookup {
   table(name: string): TableInfo | undefined;
+  /** Every table, for foreign-key actions; lookups without it see no cascades. */
+  allTables?(): TableInfo[];
+  /** Column lists of a table's CREATE UNIQUE INDEX indexes (REPLACE resolves them too). */
+  uniqueIndexes?(table: string): string[][];
 }
 
 export const ROWID_RESULT = '__kiln_rowid';
@@ -25,6 +31,10 @@ export type Translated =
       /** Whether the app asked for rows (SELECT, RETURNING); otherwise the rows are dropped. */
       returnsRows: boolean;
       writes: boolean;
+      /** Tables a DELETE/UPDATE changes through foreign-key actions (their rows count as changes). */
+      cascades: string[];
+      /** Result column names longer than Postgres allows, by their stand-in. */
+      longNames: ReadonlyMap<string, string>;
     }
   | { kind: 'ddl'; plan: DdlPlan; paramCount: number }
   | { kind: 'pragma'; name: string; arg?: string; value?: string }
@@ -35,10 +45,11 @@ export function translateStatement(
   parsed: ParsedStatement,
   values: readonly D1Value[],
   catalog: CatalogLookup,
+  options: { inlineParams?: boolean } = {},
 ): Translated {
   const node = parsed.node as unknown as N;
   const params = new ParamNumbering();
-  const e = new SqlEmitter({ source: { text: parsed.text, base: parsed.start }, params, values });
+  const e = new SqlEmitter({ source: { text: parsed.text, base: parsed.start }, params, values, ...options });
   switch (node.type) {
     case 'select_stmt':
     case 'compound_select_stmt':
@@ -49,16 +60,23 @@ export function translateStatement(
         capturesRowid: false,
         returnsRows: true,
         writes: false,
+        cascades: [],
+        longNames: e.longNames,
       };
-    case 'insert_stmt':
+    case 'insert_stmt': {
+      const insert = emitInsert(e, node, catalog);
       return {
         kind: 'dml',
-        sql: emitInsert(e, node, catalog),
+        sql: insert.sql,
         paramCount: params.count,
         capturesRowid: true,
         returnsRows: hasReturning(node),
         writes: true,
+        // The rows REPLACE deletes can cascade.
+        cascades: insert.replacing ? cascadeTargets(insert.replacing, 'delete', catalog.allTables?.() ?? []) : [],
+        longNames: e.longNames,
       };
+    }
     case 'update_stmt':
     case 'delete_stmt':
       return {
@@ -68,6 +86,8 @@ export function translateStatement(
         capturesRowid: false,
         returnsRows: hasReturning(node),
         writes: true,
+        cascades: cascadesOf(node, catalog),
+        longNames: e.longNames,
       };
     case 'pragma_stmt':
       return pragma(node);
@@ -112,6 +132,9 @@ export function emitQuery(e: SqlEmitter, node: N, viewColumns = false): string {
     return `${emitQuery(e, left, viewColumns)} ${op} ${e.emit(right)}`;
   }
   if (node.type !== 'select_stmt') return e.emit(node);
+  const outer = { aliases: e.aliases, exprs: e.aliasExprs };
+  e.aliases = new Map();
+  e.aliasExprs = new Map();
   const parts: string[] = [];
   for (const clause of kids(node, 'clauses')) {
     if (clause.type !== 'select_clause') {
@@ -123,21 +146,38 @@ export function emitQuery(e: SqlEmitter, node: N, viewColumns = false): string {
       if (column.type === 'alias') {
         const alias = nameOf(kid(column, 'alias'));
         e.aliases.set(alias.toLowerCase(), viewColumns ? alias.toLowerCase() : alias);
+        const expr = kid(column, 'expr');
+        if (expr && !(expr.type === 'identifier' && nameOf(expr).toLowerCase() === alias.toLowerCase()))
+          e.aliasExprs.set(alias.toLowerCase(), expr);
       }
     }
     const modifiers = kids(clause, 'modifiers')
-      .map((m) => keywordText(m))
+      .map((m) => (m.type === 'select_distinct' ? 'DISTINCT' : m.type === 'select_all' ? 'ALL' : keywordText(m)))
       .join(' ');
-    const saved = e.aliases;
+    const saved = { aliases: e.aliases, exprs: e.aliasExprs };
     // Inside the select list the aliases are not yet in scope.
     e.aliases = new Map();
+    e.aliasExprs = new Map();
     const list = columns.map((c) => (viewColumns ? e.viewItem(c) : e.selectItem(c))).join(', ');
-    e.aliases = saved;
+    e.aliases = saved.aliases;
+    e.aliasExprs = saved.exprs;
     parts.push(`SELECT ${modifiers ? `${modifiers} ` : ''}${list}`);
   }
   const out = parts.join(' ');
-  e.aliases = new Map();
+  // A subquery's aliases end with it; the enclosing query's are back in scope.
+  e.aliases = outer.aliases;
+  e.aliasExprs = outer.exprs;
   return out;
+}
+
+function cascadesOf(node: N, catalog: CatalogLookup): string[] {
+  const all = catalog.allTables?.() ?? [];
+  if (!all.some((t) => t.foreignKeys.length > 0)) return [];
+  const clause = kids(node, 'clauses').find((c) => c.type === 'update_clause' || c.type === 'delete_clause');
+  const first = items(kid(clause ?? node, 'tables'))[0];
+  if (!first) return [];
+  const table = tableOf(catalog, first.type === 'alias' ? kid(first, 'expr') : first);
+  return cascadeTargets(table.name, node.type === 'delete_stmt' ? 'delete' : 'update', all);
 }
 
 function hasReturning(node: N): boolean {
@@ -152,13 +192,17 @@ function tableOf(catalog: CatalogLookup, nameNode: N | undefined): TableInfo {
   return info;
 }
 
-function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
+/** The INSERT, and the table when it became REPLACE's delete-then-insert. */
+function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): { sql: string; replacing?: string } {
   const parts: string[] = [];
   let orAction = '';
   let info: TableInfo | undefined;
   let columns: string[] = [];
   let returning: N | undefined;
   let upserts = 0;
+  let head = '';
+  let target = '';
+  let source: { values: string[][] } | { select: string } | undefined;
   for (const clause of kids(node, 'clauses')) {
     switch (clause.type) {
       case 'insert_clause': {
@@ -168,28 +212,32 @@ function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
             ? 'REPLACE'
             : keywordText(kid(clause, 'orAction')?.actionKw);
         columns = items(kid(clause, 'columns')).map((c) => nameOf(c));
+        const known = info.columns.map((d) => d.name.toLowerCase());
+        const unknown = columns.find((c) => !ROWID_NAMES.has(c.toLowerCase()) && !known.includes(c.toLowerCase()));
+        if (unknown !== undefined) throw new D1SqlError(`table ${info.name} has no column named ${unknown}`);
         const table = kid(clause, 'table');
         const alias = kid(clause, 'alias');
         const list = columns.length
           ? ` (${columns.map((c) => e.emit({ type: 'identifier', name: c, text: c })).join(', ')})`
           : '';
-        parts.push(
-          `INSERT INTO ${table ? e.tableName(table) : ''}${alias ? ` AS ${e.emit(kid(alias, 'alias') ?? alias)}` : ''}${list}`,
-        );
+        target = table ? e.tableName(table) : '';
+        head = alias ? ` AS ${e.emit(kid(alias, 'alias') ?? alias)}` : '';
+        parts.push(`INSERT INTO ${target}${head}${list}`);
         break;
       }
-      case 'values_clause':
-        parts.push(
-          `VALUES ${items(kid(clause, 'values'))
-            .map(
-              (row) =>
-                `(${items(row)
-                  .map((v) => e.loose(v))
-                  .join(', ')})`,
-            )
-            .join(', ')}`,
-        );
+      case 'values_clause': {
+        const values = items(kid(clause, 'values')).map((row) => items(row).map((v) => e.loose(v)));
+        source = { values };
+        parts.push(`VALUES ${values.map((row) => `(${row.join(', ')})`).join(', ')}`);
         break;
+      }
+      case 'select_stmt':
+      case 'compound_select_stmt': {
+        const select = e.emit(clause);
+        source = { select };
+        parts.push(select);
+        break;
+      }
       case 'upsert_clause':
         upserts++;
         if (upserts > 1) throw new D1SqlError('multiple ON CONFLICT clauses are not supported');
@@ -204,12 +252,24 @@ function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
   }
   if (!info) throw new D1SqlError('incomplete input');
   if (upserts === 0 && orAction === 'IGNORE') parts.push('ON CONFLICT DO NOTHING');
-  if (upserts === 0 && orAction === 'REPLACE') parts.push(replaceClause(info, columns));
+  let statement = parts;
+  let replacing: string | undefined;
+  if (upserts === 0 && orAction === 'REPLACE') {
+    if (source && parts.length === 2) {
+      // Undefined when no constraint can collide: then it is a plain INSERT.
+      const keys = [...info.uniques, ...(catalog.uniqueIndexes?.(info.name) ?? [])];
+      const replaced = replaceInsert({ ...info, uniques: keys }, columns, source, target, head);
+      if (replaced) {
+        statement = [replaced];
+        replacing = info.name;
+      }
+    } else parts.push(replaceClause(info, columns));
+  }
   const returned = returning ? items(kid(returning, 'columns')).map((c) => e.selectItem(c)) : [];
   // The rowid of a row an upsert updated is not an insert: xmax is 0 only for new rows.
   returned.push(`CASE WHEN xmax = 0 THEN "${ROWID_COLUMN}" END AS "${ROWID_RESULT}"`);
-  parts.push(`RETURNING ${returned.join(', ')}`);
-  return parts.join(' ');
+  statement.push(`RETURNING ${returned.join(', ')}`);
+  return { sql: statement.join(' '), replacing };
 }
 
 function upsert(e: SqlEmitter, clause: N, info: TableInfo | undefined): string {
@@ -244,9 +304,9 @@ function conflictColumns(info: TableInfo): string[] {
 }
 
 /**
- * SQLite's REPLACE deletes the conflicting row and inserts a new one. Postgres can only resolve
- * one constraint per statement, so the primary key (or first UNIQUE) is the one honoured, and
- * columns the INSERT does not name go back to their defaults, as they would on a fresh row.
+ * REPLACE where `replaceInsert` cannot restate the INSERT (a WITH clause, DEFAULT VALUES): an
+ * upsert on the primary key (or first UNIQUE) that resets unnamed columns to their defaults, as
+ * on a fresh row; the row keeps its rowid.
  */
 function replaceClause(info: TableInfo, columns: string[]): string {
   const target = conflictColumns(info);
@@ -265,10 +325,12 @@ function replaceClause(info: TableInfo, columns: string[]): string {
 
 function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
   const parts: string[] = [];
+  let target = '';
   for (const clause of kids(node, 'clauses')) {
     switch (clause.type) {
       case 'update_clause': {
         const tables = items(kid(clause, 'tables'));
+        target = targetName(e, tables[0]);
         const action = keywordText(kid(clause, 'orAction')?.actionKw);
         if (action && action !== 'ABORT' && action !== 'FAIL' && action !== 'ROLLBACK')
           throw new D1SqlError(`UPDATE OR ${action} is not supported`);
@@ -278,6 +340,7 @@ function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
       }
       case 'delete_clause': {
         const tables = items(kid(clause, 'tables'));
+        target = targetName(e, tables[0]);
         tables.forEach((t) => tableOf(catalog, t.type === 'alias' ? kid(t, 'expr') : t));
         parts.push(`DELETE FROM ${tables.map((t) => e.fromItem(t)).join(', ')}`);
         break;
@@ -293,13 +356,14 @@ function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
             .join(', ')}`,
         );
         break;
-      case 'returning_clause':
-        parts.push(
-          `RETURNING ${items(kid(clause, 'columns'))
-            .map((c) => e.selectItem(c))
-            .join(', ')}`,
-        );
+      case 'returning_clause': {
+        const returned = items(kid(clause, 'columns')).map((c) => e.selectItem(c));
+        // SQLite returns the rows in its scan order (rowid order for most statements); the
+        // executor sorts on this column, which is never shown.
+        if (target) returned.push(`${target}."${ROWID_COLUMN}" AS "${ROWID_RESULT}"`);
+        parts.push(`RETURNING ${returned.join(', ')}`);
         break;
+      }
       case 'order_by_clause':
       case 'limit_clause':
         throw new D1SqlError(`near "${clause.type === 'limit_clause' ? 'LIMIT' : 'ORDER'}": syntax error`);
@@ -308,6 +372,16 @@ function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
     }
   }
   return parts.join(' ');
+}
+
+/** How the statement's SQL names its target table (the alias when it has one). */
+function targetName(e: SqlEmitter, table: N | undefined): string {
+  if (!table) return '';
+  if (table.type === 'alias') {
+    const alias = kid(table, 'alias');
+    return alias ? pgName(nameOf(alias)) : '';
+  }
+  return e.tableName(table).trim();
 }
 
 function pragma(node: N): Translated {
