@@ -1,4 +1,4 @@
-import { defineEnv, envHost, envLogLevel, envPort, envUrl } from '@kiln/config';
+import { defineEnv, envHost, envLogLevel, envPort, envPositiveInt, envUrl } from '@kiln/config';
 import { z } from 'zod';
 
 export const runtimeEnv = defineEnv('Worker runtime (libs/runtime, `npm run runtime`)', {
@@ -21,6 +21,47 @@ export const runtimeEnv = defineEnv('Worker runtime (libs/runtime, `npm run runt
     schema: z.enum(['true', 'false']).transform((v) => v === 'true'),
     default: 'true',
     description: 'Reload the Worker when files in KILN_APP_DIR change.',
+  },
+  RUNTIME_DO_PERSIST_DIR: {
+    schema: z.string().min(1),
+    optional: true,
+    description:
+      "Directory for the app's Durable Object SQLite files. Unset: a temporary directory (state lost with the process unless synced).",
+  },
+  RUNTIME_DO_SYNC: {
+    schema: z.enum(['off', 'strict', 'relaxed'], { message: 'must be off, strict or relaxed' }),
+    default: 'off',
+    description:
+      'Durable Object state in the object store: `strict` answers a request only after its writes are uploaded, `relaxed` uploads in batches every RUNTIME_DO_SYNC_WINDOW_MS (docs/durable-objects.md).',
+  },
+  RUNTIME_DO_SYNC_WINDOW_MS: {
+    schema: envPositiveInt,
+    default: '250',
+    description:
+      'Relaxed batching window, and how often writes made outside HTTP requests (alarms, WebSocket messages) are uploaded.',
+  },
+  RUNTIME_DO_BLOB_FS_ROOT: {
+    schema: z.string().min(1),
+    optional: true,
+    description:
+      'Blob directory (the `fs` blob driver) that holds Durable Object snapshots; required when RUNTIME_DO_SYNC is not off.',
+  },
+  RUNTIME_DO_LEASE_TTL_MS: {
+    schema: envPositiveInt,
+    default: '10000',
+    description:
+      "How long a killed runtime's lease on the app's Durable Objects blocks the next runtime (renewed every third of it).",
+  },
+  RUNTIME_DO_LEASE_WAIT_MS: {
+    schema: envPositiveInt,
+    default: '120000',
+    description: 'How long a starting runtime waits for another runtime to release the lease before it exits.',
+  },
+  REDIS_URL: {
+    schema: envUrl(['redis', 'rediss']),
+    optional: true,
+    secret: true,
+    description: 'Redis with the Durable Object version index; required when RUNTIME_DO_SYNC is not off.',
   },
   LOG_LEVEL: { schema: envLogLevel, default: 'info', description: 'Lowest pino log level written.' },
 });

@@ -2,11 +2,13 @@ import { resolve } from 'node:path';
 import { ConfigError } from '@kiln/config';
 import { pino } from 'pino';
 import { runtimeEnv } from './config.js';
+import { durableObjectSetup } from './do-sync-setup.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
 async function main(): Promise<void> {
   const config = runtimeEnv.parse();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'runtime', app: config.KILN_APP_ID } });
+  const dos = durableObjectSetup(config, logger);
   const runtime = new WorkerRuntime(
     {
       appId: config.KILN_APP_ID,
@@ -14,13 +16,22 @@ async function main(): Promise<void> {
       host: config.RUNTIME_HOST,
       port: config.RUNTIME_PORT,
       gateway: { url: config.KILN_GATEWAY_URL, token: config.KILN_GATEWAY_TOKEN, mode: config.KILN_GATEWAY_MODE },
+      durableObjects: { persistDir: dos.persistDir },
     },
     logger,
+    dos.sync,
   );
   const url = await runtime.start();
   if (config.RUNTIME_WATCH) runtime.watch();
   logger.info(`app ${config.KILN_APP_ID} serving on ${url.href}`);
-  const stop = () => void runtime.stop().then(() => process.exit(0));
+  const stop = () =>
+    void runtime
+      .stop()
+      .catch((err: unknown) => logger.error({ err }, 'stop failed'))
+      .finally(() => {
+        dos.close();
+        process.exit(0);
+      });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

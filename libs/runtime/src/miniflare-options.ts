@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
 import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '@kiln/storage/client';
+import { Response as MiniflareResponse } from 'miniflare';
+import { durableObjectClasses, SYNC_FRONT_WORKER, syncFrontScript } from './durable-objects.js';
 import type { WranglerConfig } from './wrangler-config.js';
 
 export interface GatewayTarget {
@@ -21,6 +23,17 @@ export interface RuntimeTarget {
   host: string;
   port: number;
   gateway: GatewayTarget;
+  durableObjects?: DurableObjectsTarget;
+}
+
+export interface DurableObjectsTarget {
+  /** This app's own directory for Durable Object SQLite files (`durableObjectsPersist`). */
+  persistDir: string;
+  /**
+   * Strict sync: awaited after every HTTP request, before its response is released (see
+   * durable-objects.ts). Rejecting turns the response into a 503.
+   */
+  afterRequest?: () => Promise<void>;
 }
 
 /**
@@ -40,16 +53,17 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget) 
     ...config.d1_databases.map((b) => ({ name: b.binding, kind: 'd1' as const, url: remote('d1', b.database_id) })),
   ];
   const main = config.main ?? 'src/index.js';
-  return {
+  const durableObjects = durableObjectClasses(config);
+  const hasDurableObjects = Object.keys(durableObjects).length > 0;
+  const app = {
     name: config.name,
-    host: target.host,
-    port: target.port,
     modules: true,
     scriptPath: resolve(target.appDir, main),
     modulesRoot: target.appDir,
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
     bindings: config.vars as Record<string, string>,
+    ...(hasDurableObjects ? { durableObjects } : {}),
     ...(target.gateway.mode === 'proxy' ? proxyBindings(bindings) : { unsafeBindings: directBindings(bindings) }),
     ...(config.assets
       ? {
@@ -72,4 +86,30 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget) 
         }
       : {}),
   };
+  const shared = {
+    host: target.host,
+    port: target.port,
+    ...(target.durableObjects ? { durableObjectsPersist: target.durableObjects.persistDir } : {}),
+  };
+  const afterRequest = target.durableObjects?.afterRequest;
+  if (!hasDurableObjects || !afterRequest) return { ...shared, ...app };
+  const front = {
+    name: SYNC_FRONT_WORKER,
+    modules: true,
+    script: syncFrontScript(),
+    compatibilityDate: config.compatibility_date,
+    serviceBindings: {
+      APP: config.name,
+      SYNC: async () => {
+        try {
+          await afterRequest();
+          return new MiniflareResponse(null, { status: 204 });
+        } catch (err) {
+          return new MiniflareResponse(err instanceof Error ? err.message : String(err), { status: 503 });
+        }
+      },
+    },
+  };
+  // The first Worker receives the requests on `port`.
+  return { ...shared, workers: [front, app] };
 }

@@ -1,8 +1,9 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { Miniflare } from 'miniflare';
+import type { DurableObjectSync } from '@kiln/storage';
 import type { Logger } from 'pino';
 import { miniflareOptions, type RuntimeTarget } from './miniflare-options.js';
-import { readWranglerConfig } from './wrangler-config.js';
+import { readWranglerConfig, type WranglerConfig } from './wrangler-config.js';
 
 /** Directories whose changes never alter the running Worker. */
 const IGNORED = /(^|\/)(node_modules|\.git|\.wrangler|\.mf)(\/|$)/;
@@ -19,17 +20,32 @@ export class WorkerRuntime {
   /** Bumped after every successful (re)load; tests and health checks read it. */
   generation = 0;
 
+  /**
+   * `sync` keeps the Durable Objects in `target.durableObjects.persistDir` in the object store: it
+   * restores them before workerd starts and, in strict mode, holds each response until its writes
+   * are uploaded.
+   */
   constructor(
     private readonly target: RuntimeTarget,
     private readonly logger: Logger,
+    private readonly sync?: DurableObjectSync,
   ) {}
 
   async start(): Promise<URL> {
-    const options = miniflareOptions(await readWranglerConfig(this.target.appDir), this.target);
-    this.mf = new Miniflare(options);
+    const config = await readWranglerConfig(this.target.appDir);
+    if (this.sync) await this.sync.restore();
+    this.mf = new Miniflare(this.options(config));
     const url = await this.mf.ready;
+    this.sync?.start();
     this.generation++;
     return url;
+  }
+
+  private options(config: WranglerConfig) {
+    const sync = this.sync;
+    const dos = this.target.durableObjects;
+    if (!sync || !dos || sync.mode !== 'strict') return miniflareOptions(config, this.target);
+    return miniflareOptions(config, { ...this.target, durableObjects: { ...dos, afterRequest: () => sync.flush() } });
   }
 
   /** Re-reads the app from disk and applies it; a broken change keeps the previous version serving. */
@@ -37,8 +53,7 @@ export class WorkerRuntime {
     this.reloading = this.reloading.then(async () => {
       if (!this.mf) return;
       try {
-        const options = miniflareOptions(await readWranglerConfig(this.target.appDir), this.target);
-        await this.mf.setOptions(options);
+        await this.mf.setOptions(this.options(await readWranglerConfig(this.target.appDir)));
         this.generation++;
         this.logger.info({ generation: this.generation }, 'worker reloaded');
       } catch (err) {
@@ -68,5 +83,7 @@ export class WorkerRuntime {
     await this.reloading;
     await this.mf?.dispose();
     this.mf = undefined;
+    // After workerd is gone nothing writes any more: this upload is the complete final state.
+    await this.sync?.stop();
   }
 }

@@ -25,6 +25,32 @@ export const ZWranglerConfig = z.object({
       z.object({ binding: z.string().min(1), database_id: z.string().min(1), database_name: z.string().optional() }),
     )
     .default([]),
+  durable_objects: z
+    .object({
+      bindings: z
+        .array(
+          z.object({
+            name: z.string().min(1),
+            class_name: z.string().min(1),
+            // Cloudflare's `script_name` binds a class of another Worker; Kiln runs one Worker per
+            // app, so a binding naming another script is refused rather than silently local.
+            script_name: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ bindings: [] }),
+  migrations: z
+    .array(
+      z.object({
+        tag: z.string().min(1),
+        new_classes: z.array(z.string()).default([]),
+        new_sqlite_classes: z.array(z.string()).default([]),
+        deleted_classes: z.array(z.string()).default([]),
+        renamed_classes: z.array(z.object({ from: z.string(), to: z.string() })).default([]),
+      }),
+    )
+    .default([]),
   assets: z
     .object({
       directory: z.string().min(1),
@@ -63,6 +89,14 @@ export async function readWranglerConfig(appDir: string): Promise<WranglerConfig
     if (!parsed.success) {
       throw new WranglerConfigError(
         `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const foreign = parsed.data.durable_objects.bindings.find(
+      (b) => b.script_name !== undefined && b.script_name !== parsed.data.name,
+    );
+    if (foreign) {
+      throw new WranglerConfigError(
+        `${path}: durable_objects.bindings: ${foreign.name} binds class ${foreign.class_name} of Worker ${foreign.script_name ?? ''}; Kiln runs only this app's own classes`,
       );
     }
     return parsed.data;

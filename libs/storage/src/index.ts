@@ -5,3 +5,4 @@ export { bindingUrl, parseRoute, BINDING_KINDS, type BindingKind } from './gatew
 export { createGateway, type GatewayOptions } from './gateway/server.js';
 export * from './kv/index.js';
 export * from './r2/index.js';
+export * from './do/index.js';
