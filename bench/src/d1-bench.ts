@@ -1,6 +1,7 @@
+import { REFERENCE, comparisonTable } from './comparison-table.js';
 import { Miniflare } from 'miniflare';
 import { type BindingMode, startKilnStack } from '@kiln/storage/testing';
-import { type Summary, ms } from './stats.js';
+import type { Summary } from './stats.js';
 import { type Op, runAll } from './time-requests.js';
 
 const WORKER = `export default {
@@ -61,7 +62,7 @@ export async function d1Bench(log: (line: string) => void): Promise<string> {
   const results = new Map<string, Summary[]>();
   const reference = new Miniflare({ ...base, d1Databases: { DB: 'bench-db' } });
   try {
-    results.set('Miniflare local', await measure(reference));
+    results.set(REFERENCE, await measure(reference));
   } finally {
     await reference.dispose();
   }
@@ -81,33 +82,19 @@ export async function d1Bench(log: (line: string) => void): Promise<string> {
   } finally {
     await stack.close();
   }
-  const ref = results.get('Miniflare local') ?? [];
-  const rows = OPS.map((op, i) => {
-    const base = ref[i];
-    const ratio = (s: Summary | undefined) => (s && base ? s.p50 / base.p50 : NaN);
-    const cells = VARIANTS.map((v) => {
-      const s = results.get(v.label)?.[i];
-      return s ? `${ms(s.p50)} / ${ms(s.p99)} (${ratio(s).toFixed(2)}x)` : '';
-    });
-    const direct = ratio(results.get('Kiln direct')?.[i]);
-    const target =
-      op.target === undefined
-        ? ''
-        : `${op.target}x: ${direct <= op.target ? 'met' : 'missed'} (direct ${direct.toFixed(2)}x)`;
-    log(`${op.name}: Miniflare ${ms(base?.p50 ?? NaN)} ms; ${cells.join('; ')}`);
-    return `| ${op.name} | ${base ? `${ms(base.p50)} / ${ms(base.p99)}` : ''} | ${cells.join(' | ')} | ${target} |`;
+  return comparisonTable({
+    title: '## D1 through workerd (`bench/src/d1-bench.ts`)',
+    intro: [
+      'One request to the Worker per operation; p50 / p99 in ms and the p50 ratio to Miniflare. Kiln:',
+      "the gateway's D1 service (SQLite SQL translated to Postgres, one Postgres transaction per call),",
+      "reached *direct* (workerd's D1 shim → gateway as an external service, the runtime's default) or",
+      "through Miniflare's *proxy*. Reference: Miniflare's local D1 (SQLite in a Durable Object, in",
+      'process) in the same run. Data: 100 users, 500 posts; inserts go to a table with no index.',
+    ],
+    ops: OPS,
+    variants: VARIANTS.map((v) => v.label),
+    results,
+    judged: { labels: ['Kiln direct'], name: 'direct' },
+    log,
   });
-  return [
-    '## D1 through workerd (`bench/src/d1-bench.ts`)',
-    '',
-    'One request to the Worker per operation; p50 / p99 in ms and the p50 ratio to Miniflare. Kiln:',
-    "the gateway's D1 service (SQLite SQL translated to Postgres, one Postgres transaction per call),",
-    "reached *direct* (workerd's D1 shim → gateway as an external service, the runtime's default) or",
-    "through Miniflare's *proxy*. Reference: Miniflare's local D1 (SQLite in a Durable Object, in",
-    'process) in the same run. Data: 100 users, 500 posts; inserts go to a table with no index.',
-    '',
-    `| operation | Miniflare local | ${VARIANTS.map((v) => v.label).join(' | ')} | target |`,
-    `| --- | --- | ${VARIANTS.map(() => '---').join(' | ')} | --- |`,
-    ...rows,
-  ].join('\n');
 }

@@ -1,6 +1,7 @@
+import { REFERENCE, comparisonTable } from './comparison-table.js';
 import { Miniflare } from 'miniflare';
 import { type BindingMode, startKilnStack } from '@kiln/storage/testing';
-import { type Summary, ms } from './stats.js';
+import type { Summary } from './stats.js';
 import { runAll, type Op } from './time-requests.js';
 
 const WORKER = `export default {
@@ -60,7 +61,7 @@ export async function storageBench(log: (line: string) => void): Promise<string>
   });
   try {
     await seed(reference);
-    results.set('Miniflare local', await runAll(reference, ops));
+    results.set(REFERENCE, await runAll(reference, ops));
   } finally {
     await reference.dispose();
   }
@@ -80,34 +81,19 @@ export async function storageBench(log: (line: string) => void): Promise<string>
       await stack.close();
     }
   }
-  const ref = results.get('Miniflare local') ?? [];
-  const rows = ops.map((op, i) => {
-    const base = ref[i];
-    const cells = VARIANTS.map((v) => {
-      const s = results.get(v.label)?.[i];
-      return s && base ? `${ms(s.p50)} / ${ms(s.p99)} (${(s.p50 / base.p50).toFixed(2)}x)` : '';
-    });
-    const best = Math.min(
-      ...VARIANTS.slice(0, 2).map((v) => (results.get(v.label)?.[i]?.p50 ?? Infinity) / (base?.p50 ?? 1)),
-    );
-    const target =
-      op.target === undefined
-        ? ''
-        : `${op.target}x: ${best <= op.target ? 'met' : 'missed'} (direct, best driver ${best.toFixed(2)}x)`;
-    log(`${op.name}: Miniflare ${ms(base?.p50 ?? NaN)} ms; ${cells.join('; ')}`);
-    return `| ${op.name} | ${base ? `${ms(base.p50)} / ${ms(base.p99)}` : ''} | ${cells.join(' | ')} | ${target} |`;
+  return comparisonTable({
+    title: '## KV and R2 through workerd (`bench/src/storage-bench.ts`)',
+    intro: [
+      'One request to the Worker per operation; p50 / p99 in ms and the p50 ratio to Miniflare. Kiln:',
+      'the binding gateway on Redis (KV) and Postgres + blobs (R2), reached either *direct* (workerd',
+      "binding → gateway as an external service, the runtime's default) or through Miniflare's",
+      '*proxy* (`remoteProxyConnectionString`). Blobs in a directory (embedded mode) or in an S3 server',
+      "process (s3rver standing in for MinIO). Reference: Miniflare's local KV/R2 in the same run.",
+    ],
+    ops,
+    variants: VARIANTS.map((v) => v.label),
+    results,
+    judged: { labels: VARIANTS.slice(0, 2).map((v) => v.label), name: 'direct, best driver' },
+    log,
   });
-  return [
-    '## KV and R2 through workerd (`bench/src/storage-bench.ts`)',
-    '',
-    'One request to the Worker per operation; p50 / p99 in ms and the p50 ratio to Miniflare. Kiln:',
-    'the binding gateway on Redis (KV) and Postgres + blobs (R2), reached either *direct* (workerd',
-    "binding → gateway as an external service, the runtime's default) or through Miniflare's",
-    '*proxy* (`remoteProxyConnectionString`). Blobs in a directory (embedded mode) or in an S3 server',
-    "process (s3rver standing in for MinIO). Reference: Miniflare's local KV/R2 in the same run.",
-    '',
-    `| operation | Miniflare local | ${VARIANTS.map((v) => v.label).join(' | ')} | target |`,
-    `| --- | --- | ${VARIANTS.map(() => '---').join(' | ')} | --- |`,
-    ...rows,
-  ].join('\n');
 }
