@@ -28,18 +28,10 @@ export interface ObjectRow {
 }
 
 /** The object descriptor workerd reads (head/get/put/complete and each entry of list). */
-export interface ObjectDescriptor {
+export type ObjectDescriptor = Omit<ObjectRow, 'key' | 'blobKey' | 'partBlobs'> & {
   name: string;
-  version: string;
-  size: number;
-  etag: string;
-  uploaded: number;
-  httpFields: HttpFields;
-  customFields: CustomField[];
   range?: BlobRange;
-  checksums: Checksums;
-  storageClass: string;
-}
+};
 
 export function spansOf(row: Pick<ObjectRow, 'blobKey' | 'partBlobs' | 'size'>): BlobSpan[] {
   if (row.partBlobs) return row.partBlobs;
