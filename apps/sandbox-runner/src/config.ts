@@ -36,8 +36,26 @@ export const runnerEnv = defineEnv('Sandbox runner (apps/sandbox-runner)', {
   },
   GATEWAY_URL: {
     schema: envUrl(['http']),
-    default: 'http://gateway.invalid:8787',
-    description: 'Binding gateway URL as seen from inside instance containers (passed as KILN_GATEWAY_URL).',
+    default: 'http://kiln-gateway:8787',
+    description:
+      'Binding gateway URL as seen from inside instance containers (passed as KILN_GATEWAY_URL). The host name `kiln-gateway` is the host’s address on the instance network; its port is the one host port instances may reach (the gateway must listen on that address, e.g. GATEWAY_HOST=0.0.0.0).',
+  },
+  RUNNER_HOST_FIREWALL: {
+    schema: z.enum(['iptables', 'off']),
+    default: 'iptables',
+    description:
+      '`iptables`: the runner refuses traffic from instance networks to host services except the gateway port (needs root or CAP_NET_ADMIN on the host). `off`: only where another firewall does this.',
+  },
+  PREVIEW_IDLE_TTL_MS: {
+    schema: envPositiveInt,
+    default: '1800000',
+    description:
+      'A preview with no proxied request or API call for this long is removed by the reaper (published instances never are).',
+  },
+  REAPER_INTERVAL_MS: {
+    schema: envPositiveInt,
+    default: '30000',
+    description: 'How often the runner reconciles with the engine and reaps idle previews.',
   },
   TEMPLATES_DIR: {
     schema: z.string().min(1),

@@ -9,7 +9,9 @@ import { requireServiceToken } from './instances/auth.js';
 import { FileService } from './instances/file.service.js';
 import { instanceRoutes } from './instances/instance.routes.js';
 import { InstanceService } from './instances/instance.service.js';
-import { metricsRoutes } from './metrics.js';
+import { HostFirewall } from './docker/host-firewall.js';
+import { Supervisor } from './instances/supervisor.js';
+import { RunnerMetrics } from './metrics.js';
 import { PreviewProxy } from './proxy/preview-proxy.js';
 import { previewRoutes } from './proxy/preview.routes.js';
 
@@ -60,9 +62,29 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
     );
   });
   const docker = new DockerEngine(config.DOCKER_SOCKET);
-  const instances = new InstanceService(docker, new FileService(docker, config.INSTANCE_MAX_FILE_BYTES), config);
+  const metrics = new RunnerMetrics(() => countInstances(docker, { 'kiln.runner': config.RUNNER_NAME }));
+  const instances = new InstanceService(
+    docker,
+    new FileService(docker, config.INSTANCE_MAX_FILE_BYTES),
+    new HostFirewall(config.RUNNER_HOST_FIREWALL === 'iptables'),
+    metrics,
+    config,
+  );
   const proxy = new PreviewProxy(instances);
-  metricsRoutes(app);
+  const supervisor = new Supervisor(docker, instances, metrics, config, app.log);
+  // Reconciliation needs the service token's API to be meaningful: without it nothing is created.
+  if (config.RUNNER_TOKEN) {
+    app.addHook('onReady', (done) => {
+      supervisor.start();
+      done();
+    });
+    app.addHook('onClose', (_app, done) => {
+      supervisor.stop();
+      done();
+    });
+  }
+  app.decorate('supervisor', supervisor);
+  metrics.routes(app);
   healthRoutes(app, { docker, timeoutMs: config.READINESS_TIMEOUT_MS });
   void app.register((scope, _opts, done) => {
     scope.addHook('onRequest', requireServiceToken(config.RUNNER_TOKEN));
@@ -75,4 +97,25 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
   });
   app.server.on('upgrade', (req, socket, head) => void proxy.upgrade(req, socket, head));
   return app;
+}
+
+async function countInstances(
+  docker: DockerEngine,
+  labels: Record<string, string>,
+): Promise<{ state: string; class: string; count: number }[]> {
+  const counts = new Map<string, { state: string; class: string; count: number }>();
+  for (const c of await docker.list(labels)) {
+    const key = `${c.state}/${c.labels['kiln.class']}`;
+    const row = counts.get(key) ?? { state: c.state, class: c.labels['kiln.class'] ?? 'preview', count: 0 };
+    row.count++;
+    counts.set(key, row);
+  }
+  return [...counts.values()];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Reconciliation and the idle reaper (tests call `sweep()` to run a pass now). */
+    supervisor: Supervisor;
+  }
 }

@@ -72,3 +72,13 @@ export class EngineError extends RunnerError {
     super('DEPENDENCY_UNAVAILABLE', 503, message, { cause });
   }
 }
+
+export class InstanceImmutableError extends RunnerError {
+  constructor(id: string) {
+    super(
+      'CONFLICT',
+      409,
+      `instance ${id} is published: its files are part of its image and cannot change; publish a new instance instead`,
+    );
+  }
+}

@@ -1,54 +1,22 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { networkInterfaces } from 'node:os';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { TExecResult, TInstance } from '@kiln/contracts';
 import { runnerEnv } from './config.js';
 import { createRunner } from './create-runner.js';
+import { WORKER, code, ensureImage, removeRunnerResources, skipWithoutDocker, socket } from './testing/docker-fixture.js';
 
-const socket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
-// .ci/run starts dockerd; on a developer machine without an engine this test is skipped, in CI it fails.
-const skip = !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const IMAGE = 'kiln/runtime:dev';
 const TOKEN = randomBytes(24).toString('hex');
 // Every container, volume and network this file creates carries this runner name as a label.
 const RUNNER_NAME = `kt-${randomBytes(4).toString('hex')}`;
 
-function ensureImage(): void {
-  const present = spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status === 0;
-  if (present) return;
-  const build = spawnSync('bash', ['infra/build-runtime-image.sh'], { cwd: repoRoot, encoding: 'utf8' });
-  if (build.status !== 0)
-    throw new Error(`building ${IMAGE} with infra/build-runtime-image.sh failed:\n${build.stderr}${build.stdout}`);
-}
-
-const WORKER = {
-  path: 'wrangler.jsonc',
-  content: '{ "name": "hello", "main": "src/index.js", "compatibility_date": "2025-01-01" }',
-};
-// Answers "<greeting> <path>", and echoes WebSocket messages with the greeting.
-const code = (greeting: string) => ({
-  path: 'src/index.js',
-  content: `export default {
-  fetch(req) {
-    if (req.headers.get('upgrade') === 'websocket') {
-      const [client, server] = Object.values(new WebSocketPair());
-      server.accept();
-      server.addEventListener('message', (e) => server.send('${greeting} ' + e.data));
-      return new Response(null, { status: 101, webSocket: client });
-    }
-    return new Response('${greeting} ' + new URL(req.url).pathname);
-  },
-};`,
-});
-
-describe('instances on a real Docker engine', { skip }, () => {
+describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () => {
   let app: FastifyInstance;
   let base: string;
   const auth = { authorization: `Bearer ${TOKEN}` };
@@ -68,11 +36,33 @@ describe('instances on a real Docker engine', { skip }, () => {
     return { status: res.statusCode, data: json.data, error: json.error };
   }
 
+  // Stand-ins on the host, listening on every interface like real services do: the binding
+  // gateway (the one port instances may reach) and another host service (Postgres, say).
+  let gateway: Server;
+  let hostService: Server;
+  const listenAll = async (name: string) => {
+    const server = createServer((_req, res) => res.end(name));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    return server;
+  };
+  const portOf = (server: Server) => (server.address() as AddressInfo).port;
+  // Another address of the host (not the instance bridge's own): the host's first external IPv4.
+  const otherHostAddress = () =>
+    Object.entries(networkInterfaces())
+      .filter(([name]) => !name.startsWith('br-') && !name.startsWith('veth'))
+      .flatMap(([, addrs]) => addrs ?? [])
+      .find((a) => a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
+
   before(async () => {
     ensureImage();
+    gateway = await listenAll('gateway');
+    hostService = await listenAll('host service');
     app = createRunner(
       runnerEnv.parse({
         LOG_LEVEL: 'silent',
+        GATEWAY_URL: `http://kiln-gateway:${portOf(gateway)}`,
+        INSTANCE_DISK_MB: '24',
+        INSTANCE_TMP_MB: '16',
         DOCKER_SOCKET: socket,
         RUNNER_TOKEN: TOKEN,
         RUNNER_NAME,
@@ -89,13 +79,9 @@ describe('instances on a real Docker engine', { skip }, () => {
 
   after(async () => {
     await app?.close();
-    const docker = new Docker({ socketPath: socket });
-    const label = [`kiln.runner=${RUNNER_NAME}`];
-    for (const c of await docker.listContainers({ all: true, filters: { label } }))
-      await docker.getContainer(c.Id).remove({ force: true, v: true });
-    for (const n of await docker.listNetworks({ filters: { label } })) await docker.getNetwork(n.Id).remove();
-    const { Volumes } = await docker.listVolumes({ filters: { label } });
-    for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove();
+    gateway?.close();
+    hostService?.close();
+    await removeRunnerResources(RUNNER_NAME);
   });
 
   it('refuses requests without the service token', async () => {
@@ -246,6 +232,92 @@ describe('instances on a real Docker engine', { skip }, () => {
     assert.match(global.error?.message ?? '', /runner already runs 3 of 3/);
     const list = await api<TInstance[]>('GET', '/instances?userId=alice');
     assert.equal(list.data.length, 2);
+  });
+
+  it('network: only the gateway port of the host; no other host service, preview, or the internet', async () => {
+    // Give alice's second instance an app, so "cannot reach it" is the network, not a closed port.
+    const [other] = (await api<TInstance[]>('GET', '/instances?userId=alice')).data.filter((i) => i.id !== id);
+    assert.ok(other);
+    await api('PUT', `/instances/${other.id}/files`, { files: [WORKER, code('other')] });
+    const otherIp = (await new Docker({ socketPath: socket }).getContainer(`${RUNNER_NAME}-${other.id}`).inspect())
+      .NetworkSettings.Networks[`${RUNNER_NAME}-instances`]?.IPAddress;
+    assert.ok(otherIp);
+    const deadline = Date.now() + 15_000;
+    while ((await fetch(`${base}/preview/${other.id}/`)).status !== 200 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await (await fetch(`${base}/preview/${other.id}/`)).text(), 'other /', 'the other preview serves');
+
+    const probe = await api<TExecResult>('POST', `/instances/${id}/exec`, {
+      command: [
+        'node',
+        '-e',
+        `const net = require('net'), fs = require('fs');
+         const tryConnect = (host, port) => new Promise((resolve) => {
+           const s = net.connect({ host, port, timeout: 2000 });
+           s.on('connect', () => { s.destroy(); resolve('connected'); });
+           s.on('timeout', () => { s.destroy(); resolve('timeout'); });
+           s.on('error', (e) => resolve(e.code));
+         });
+         (async () => {
+           const out = {
+             gateway: await tryConnect('kiln-gateway', ${portOf(gateway)}),
+             hostService: await tryConnect('kiln-gateway', ${portOf(hostService)}),
+             otherHostAddress: await tryConnect('${otherHostAddress()}', ${portOf(hostService)}),
+             loopback: await tryConnect('127.0.0.1', ${portOf(hostService)}),
+             otherPreview: await tryConnect('${otherIp}', 8788),
+             internet: await tryConnect('1.1.1.1', 443),
+             dockerSocket: ['/var/run/docker.sock', '/run/docker.sock'].some((p) => fs.existsSync(p)),
+           };
+           const res = await fetch('http://kiln-gateway:${portOf(gateway)}/');
+           out.gatewayAnswer = await res.text();
+           console.log(JSON.stringify(out));
+         })();`,
+      ],
+      timeoutMs: 20_000,
+    });
+    assert.equal(probe.data.exitCode, 0, probe.data.stderr);
+    assert.deepEqual(JSON.parse(probe.data.stdout), {
+      gateway: 'connected',
+      gatewayAnswer: 'gateway',
+      // Refused by the host firewall (listening on 0.0.0.0, both would otherwise answer).
+      hostService: 'ECONNREFUSED',
+      otherHostAddress: 'ECONNREFUSED',
+      // The container's loopback is its own.
+      loopback: 'ECONNREFUSED',
+      // Inter-container traffic is dropped on the bridge.
+      otherPreview: 'timeout',
+      // An internal network's traffic out of its subnet is dropped by the engine.
+      internet: 'timeout',
+      dockerSocket: false,
+    });
+    // The host side still reaches both previews.
+    assert.equal(await (await fetch(`${base}/preview/${other.id}/`)).text(), 'other /');
+  });
+
+  it('disk: /app and /tmp fill up at their limits, the root is read-only, the host stays healthy', async () => {
+    const fill = await api<TExecResult>('POST', `/instances/${id}/exec`, {
+      command: [
+        'node',
+        '-e',
+        `const fs = require('fs');
+         const fill = (file) => { let mb = 0; try { for (;;) { fs.appendFileSync(file, Buffer.alloc(1 << 20, 1)); mb++; } } catch (e) { return [e.code, mb]; } };
+         const app = fill('/app/fill.bin'); fs.rmSync('/app/fill.bin');
+         const tmp = fill('/tmp/fill.bin'); fs.rmSync('/tmp/fill.bin');
+         let root; try { fs.writeFileSync('/opt/x', 'x'); root = 'written'; } catch (e) { root = e.code; }
+         console.log(JSON.stringify({ app, tmp, root }));`,
+      ],
+      timeoutMs: 30_000,
+    });
+    assert.equal(fill.data.exitCode, 0, fill.data.stderr);
+    const { app: appFill, tmp, root } = JSON.parse(fill.data.stdout) as Record<string, [string, number]>;
+    assert.equal(appFill?.[0], 'ENOSPC');
+    assert.ok(appFill[1] < 24, `wrote ${appFill[1]} MiB into a 24 MiB /app`);
+    assert.equal(tmp?.[0], 'ENOSPC');
+    assert.ok(tmp[1] < 16, `wrote ${tmp[1]} MiB into a 16 MiB /tmp`);
+    assert.equal(root, 'EROFS');
+    // The preview and the runner carry on.
+    assert.equal((await fetch(`${base}/preview/${id}/`)).status, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
   });
 
   it('delete removes the container and its volume; the preview is gone', async () => {

@@ -18,6 +18,13 @@ export interface InstanceContainerSpec {
   diskMb: number;
   tmpMb: number;
   restartOnFailure: boolean;
+  /**
+   * Previews get a writable, size-limited /app volume the runner writes files into. Published
+   * instances run from an image with the app inside and have no writable /app.
+   */
+  appVolume: boolean;
+  /** Extra /etc/hosts entries, name → address (the gateway's name on the instance network). */
+  hosts: Record<string, string>;
 }
 
 /**
@@ -46,7 +53,7 @@ export function containerOptions(spec: InstanceContainerSpec): Docker.ContainerC
       // /app is an anonymous volume backed by a size-limited tmpfs rather than a plain tmpfs
       // mount: Docker's archive API (how the runner writes files) only sees volumes, not tmpfs
       // mounts, and refuses anything else on a read-only root. `RemoveVolumes` on delete frees it.
-      Mounts: [
+      Mounts: !spec.appVolume ? [] : [
         {
           Type: 'volume',
           Source: '',
@@ -67,6 +74,7 @@ export function containerOptions(spec: InstanceContainerSpec): Docker.ContainerC
         },
       ],
       NetworkMode: spec.network,
+      ExtraHosts: Object.entries(spec.hosts).map(([name, address]) => `${name}:${address}`),
       RestartPolicy: spec.restartOnFailure ? { Name: 'on-failure', MaximumRetryCount: 5 } : { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '5m', 'max-file': '1' } },
     },

@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { EngineError } from '../errors.js';
 import { containerOptions, type InstanceContainerSpec } from './container-spec.js';
@@ -12,6 +12,21 @@ export interface ContainerInfo {
   oomKilled: boolean;
   /** Address on the runner's network; undefined while not running. */
   ip: string | undefined;
+}
+
+export interface ContainerSummary {
+  name: string;
+  labels: Record<string, string>;
+  /** Docker's state word: created, running, restarting, exited, paused, dead. */
+  state: string;
+}
+
+export interface NetworkInfo {
+  id: string;
+  /** The bridge's interface name on the host. */
+  bridge: string;
+  /** The bridge's address on the host, the one containers reach the host at. */
+  gateway: string;
 }
 
 export interface ExecOutput {
@@ -57,14 +72,11 @@ export class DockerEngine {
   /**
    * An internal bridge network: no route out of the host (no internet), and inter-container
    * traffic off so one preview cannot reach another. The runner reaches containers from the host.
+   * Answers the bridge's interface name and its address on the host (for the host firewall).
    */
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
-    try {
-      await this.docker.getNetwork(name).inspect();
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404) throw new EngineError(`cannot inspect network ${name}`, err);
-    }
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<NetworkInfo> {
+    const existing = await this.inspectNetwork(name);
+    if (existing) return existing;
     try {
       await this.docker.createNetwork({
         Name: name,
@@ -78,6 +90,35 @@ export class DockerEngine {
       // Another request created it meanwhile.
       if (statusOf(err) !== 409) throw new EngineError(`cannot create network ${name}`, err);
     }
+    const created = await this.inspectNetwork(name);
+    if (!created) throw new EngineError(`network ${name} vanished right after its creation`, undefined);
+    return created;
+  }
+
+  private async inspectNetwork(name: string): Promise<NetworkInfo | undefined> {
+    try {
+      const n = (await this.docker.getNetwork(name).inspect()) as {
+        Id: string;
+        Options?: Record<string, string>;
+        IPAM?: { Config?: { Gateway?: string }[] };
+      };
+      const gateway = n.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      if (!gateway) throw new EngineError(`network ${name} has no gateway address`, undefined);
+      // Docker names a user-defined bridge br-<first 12 hex digits of the id> unless told otherwise.
+      return { id: n.Id, bridge: n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`, gateway };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      if (err instanceof EngineError) throw err;
+      throw new EngineError(`cannot inspect network ${name}`, err);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw new EngineError(`cannot remove network ${name}`, err);
+    }
   }
 
   async createInstance(spec: InstanceContainerSpec): Promise<void> {
@@ -85,7 +126,7 @@ export class DockerEngine {
       const container = await this.docker.createContainer(containerOptions(spec));
       await container.start();
     } catch (err) {
-      if (statusOf(err) === 404)
+      if (statusOf(err) === 404 && /image/i.test(String(err)))
         throw new EngineError(`image ${spec.image} is missing: build it with \`npm run runner:image\``, err);
       throw new EngineError(`cannot start container ${spec.name}`, err);
     }
@@ -120,6 +161,106 @@ export class DockerEngine {
       return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
     } catch (err) {
       throw new EngineError('cannot list containers', err);
+    }
+  }
+
+  /** Containers (running or not) carrying all the given labels, with their engine state. */
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    try {
+      const list = await this.docker.listContainers({
+        all: true,
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      });
+      return list.map((c) => ({
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+        labels: c.Labels,
+        state: c.State,
+      }));
+    } catch (err) {
+      throw new EngineError('cannot list containers', err);
+    }
+  }
+
+  async rename(name: string, to: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).rename({ name: to });
+    } catch (err) {
+      throw new EngineError(`cannot rename container ${name} to ${to}`, err);
+    }
+  }
+
+  async start(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).start();
+    } catch (err) {
+      // 304: already running.
+      if (statusOf(err) !== 304) throw new EngineError(`cannot start container ${name}`, err);
+    }
+  }
+
+  async restart(name: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(name).restart({ t: timeoutSeconds });
+    } catch (err) {
+      throw new EngineError(`cannot restart container ${name}`, err);
+    }
+  }
+
+  /**
+   * Builds an image from a tar context (a Dockerfile and its files). Offline: the Dockerfile's
+   * base is a local image, and the build runs without a network.
+   */
+  async buildImage(tag: string, context: Buffer, labels: Record<string, string>): Promise<void> {
+    try {
+      const stream = await this.docker.buildImage(Readable.from([context]), {
+        t: tag,
+        labels,
+        networkmode: 'none',
+        rm: true,
+        forcerm: true,
+      });
+      const output = await new Promise<{ error?: string }[]>((resolve, reject) =>
+        this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) =>
+          err ? reject(err) : resolve(out),
+        ),
+      );
+      const failed = output.find((o) => o.error);
+      if (failed) throw new Error(failed.error);
+    } catch (err) {
+      throw new EngineError(`cannot build image ${tag}: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+
+  /** Tags (or ids) and labels of images carrying all the given labels. */
+  async listImages(labels: Record<string, string>): Promise<{ ref: string; labels: Record<string, string> }[]> {
+    try {
+      const list = await this.docker.listImages({
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      });
+      return list.map((i) => ({ ref: i.RepoTags?.[0] ?? i.Id, labels: i.Labels ?? {} }));
+    } catch (err) {
+      throw new EngineError('cannot list images', err);
+    }
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw new EngineError(`cannot remove image ${ref}`, err);
+    }
+  }
+
+  /** Removes volumes with all the given labels that no container uses; answers how many. */
+  async removeUnusedVolumes(labels: Record<string, string>): Promise<number> {
+    try {
+      const { Volumes } = await this.docker.listVolumes({
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`), dangling: ['true'] },
+      });
+      for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove();
+      return Volumes?.length ?? 0;
+    } catch (err) {
+      throw new EngineError('cannot remove unused volumes', err);
     }
   }
 

@@ -19,13 +19,37 @@ export class FileService {
   ) {}
 
   async write(container: string, files: TAppFile[]): Promise<void> {
-    const entries = files.map((raw) => {
+    await this.engine.putArchive(container, APP_DIR, packTar(this.entries(files), APP_UID));
+  }
+
+  /**
+   * The build context of a published instance's image: the runtime image with the app copied to
+   * /app, owned by root (the app cannot change its own code) and not watched for changes.
+   */
+  imageContext(files: TAppFile[], runtimeImage: string): Buffer {
+    const dockerfile = `FROM ${runtimeImage}\nCOPY app/ ${APP_DIR}/\nENV RUNTIME_WATCH=false\n`;
+    const app = this.entries(files).map((e) => ({ ...e, path: `app/${e.path}` }));
+    return packTar([{ path: 'Dockerfile', data: Buffer.from(dockerfile) }, ...app], 0);
+  }
+
+  /** Everything in the app folder, as a tar that `restore` puts back. */
+  async snapshot(container: string): Promise<Buffer> {
+    const tar = await this.engine.getArchive(container, `${APP_DIR}/.`);
+    if (!tar) throw new InvalidFileError(`${container} has no app folder`);
+    return tar;
+  }
+
+  async restore(container: string, tar: Buffer): Promise<void> {
+    await this.engine.putArchive(container, APP_DIR, tar);
+  }
+
+  private entries(files: TAppFile[]): { path: string; data: Buffer }[] {
+    return files.map((raw) => {
       const f = ZAppFile.parse(raw);
       const data = Buffer.from(f.content, f.encoding);
       if (data.length > this.maxFileBytes) throw new FileTooLargeError(f.path, this.maxFileBytes);
       return { path: f.path, data };
     });
-    await this.engine.putArchive(container, APP_DIR, packTar(entries, APP_UID));
   }
 
   async read(container: string, path: string): Promise<TFileContent> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type TAppFile,
   type TExecResult,
   type TFileContent,
   type TInstance,
@@ -11,35 +12,97 @@ import {
 } from '@kiln/contracts';
 import type { RunnerConfig } from '../config.js';
 import { APP_USER, RUNTIME_PORT } from '../docker/container-spec.js';
-import type { ContainerInfo, DockerEngine } from '../docker/docker-engine.js';
-import { InstanceCapError, InstanceNotFoundError, InstanceNotRunningError } from '../errors.js';
+import type { ContainerInfo, DockerEngine, NetworkInfo } from '../docker/docker-engine.js';
+import type { HostFirewall } from '../docker/host-firewall.js';
+import {
+  InstanceCapError,
+  InstanceImmutableError,
+  InstanceNotFoundError,
+  InstanceNotRunningError,
+  InvalidFileError,
+} from '../errors.js';
+import type { RunnerMetrics } from '../metrics.js';
 import type { FileService } from './file.service.js';
 import { answersHttp } from './readiness.js';
 import { loadTemplate } from './templates.js';
 
+/** Host name instances reach the binding gateway at (the host's address on their network). */
+export const GATEWAY_HOST_NAME = 'kiln-gateway';
+/** Suffix of a container whose create has not finished; one left behind by a crash is an orphan. */
+export const CREATING_SUFFIX = '-creating';
+
 /**
- * Instance lifecycle. Everything known about an instance lives on its container (labels, state),
- * so a restarted runner sees exactly what the engine runs; nothing here is lost on restart.
+ * Instance lifecycle. Everything known about an instance lives on its container (labels, name,
+ * state), so a restarted runner sees exactly what the engine runs. The one thing kept in memory
+ * is when each preview was last used (for the idle reaper); a restarted runner counts its
+ * previews as used at start, which delays a reap by at most one TTL and never hastens one.
  */
 export class InstanceService {
   private createQueue: Promise<unknown> = Promise.resolve();
+  private networkReady: Promise<NetworkInfo> | undefined;
+  private readonly lastUsed = new Map<string, number>();
+  private readonly creating = new Set<string>();
 
   constructor(
     private readonly engine: DockerEngine,
     private readonly files: FileService,
+    private readonly firewall: HostFirewall,
+    private readonly metrics: RunnerMetrics,
     private readonly config: RunnerConfig,
   ) {}
 
-  private get ownLabels(): Record<string, string> {
+  get ownLabels(): Record<string, string> {
     return { 'kiln.managed': 'true', 'kiln.runner': this.config.RUNNER_NAME };
   }
 
-  private get network(): string {
+  get networkName(): string {
     return `${this.config.RUNNER_NAME}-instances`;
   }
 
   containerName(id: string): string {
     return `${this.config.RUNNER_NAME}-${ZInstanceId.parse(id)}`;
+  }
+
+  /** Marks an instance as used now (proxied traffic, API calls); the reaper spares it a TTL. */
+  touch(id: string): void {
+    this.lastUsed.set(id, Date.now());
+  }
+
+  /** When the instance was last used; an instance this runner has not seen yet counts from now. */
+  lastUsedAt(id: string): number {
+    let at = this.lastUsed.get(id);
+    if (at === undefined) this.lastUsed.set(id, (at = Date.now()));
+    return at;
+  }
+
+  isCreating(id: string): boolean {
+    return this.creating.has(id);
+  }
+
+  forget(id: string): void {
+    this.lastUsed.delete(id);
+  }
+
+  /**
+   * The instance network and its host firewall, set up once per runner process (and again when
+   * the network was removed under us). Every create goes through here, so no container starts on
+   * a network whose isolation from host services failed.
+   */
+  async ensureNetwork(): Promise<NetworkInfo> {
+    this.networkReady ??= (async () => {
+      const info = await this.engine.ensureNetwork(this.networkName, this.ownLabels);
+      const url = new URL(this.config.GATEWAY_URL);
+      const opening =
+        url.hostname === GATEWAY_HOST_NAME ? { address: info.gateway, port: Number(url.port || 80) } : undefined;
+      await this.firewall.isolate(info.bridge, opening);
+      return info;
+    })();
+    try {
+      return await this.networkReady;
+    } catch (err) {
+      this.networkReady = undefined;
+      throw err;
+    }
   }
 
   async create(body: unknown): Promise<TInstance> {
@@ -54,18 +117,54 @@ export class InstanceService {
       'kiln.class': input.class,
       'kiln.created': new Date().toISOString(),
     };
+    const started = performance.now();
+    const creating = `${this.containerName(id)}${CREATING_SUFFIX}`;
+    this.creating.add(id);
+    try {
+      return await this.createAs(id, creating, input, labels, template, started);
+    } finally {
+      this.creating.delete(id);
+    }
+  }
+
+  private async createAs(
+    id: string,
+    creating: string,
+    input: ReturnType<typeof ZCreateInstance.parse>,
+    labels: Record<string, string>,
+    template: TAppFile[],
+    started: number,
+  ): Promise<TInstance> {
+    const files = [...template, ...input.files];
+    const published = input.class === 'published';
+    // A published instance runs from an image with its app inside: nothing to lose when its
+    // container restarts (a preview's /app is a tmpfs volume, emptied by a stop).
+    const image = published ? this.appImage(id) : this.config.RUNTIME_IMAGE;
+    if (published && files.length === 0)
+      throw new InvalidFileError('a published instance needs its app: give `files` or a `template`');
+    if (published)
+      await this.engine.buildImage(image, this.files.imageContext(files, this.config.RUNTIME_IMAGE), labels);
     // Counting and creating are serialized so concurrent creates cannot overshoot a cap.
     const created = this.createQueue.then(async () => {
       const all = await this.engine.listNames(this.ownLabels);
-      if (all.length >= this.config.MAX_INSTANCES) throw new InstanceCapError('runner', this.config.MAX_INSTANCES);
+      if (all.length >= this.config.MAX_INSTANCES) {
+        this.metrics.quotaRejections.inc({ scope: 'runner' });
+        throw new InstanceCapError('runner', this.config.MAX_INSTANCES);
+      }
       const mine = await this.engine.listNames({ ...this.ownLabels, 'kiln.user': input.userId });
-      if (mine.length >= this.config.MAX_INSTANCES_PER_USER)
+      if (mine.length >= this.config.MAX_INSTANCES_PER_USER) {
+        this.metrics.quotaRejections.inc({ scope: 'user' });
         throw new InstanceCapError('user', this.config.MAX_INSTANCES_PER_USER);
-      await this.engine.ensureNetwork(this.network, this.ownLabels);
+      }
+      const network = await this.ensureNetwork();
+      // Created under a temporary name, renamed once its files are in: a runner that dies in
+      // between leaves a `-creating` container, which reconciliation removes as an orphan.
       await this.engine.createInstance({
-        name: this.containerName(id),
-        image: this.config.RUNTIME_IMAGE,
-        network: this.network,
+        name: creating,
+        image,
+        appVolume: !published,
+        network: this.networkName,
+        hosts: { [GATEWAY_HOST_NAME]: network.gateway },
         labels,
         env: {
           ...input.env,
@@ -79,20 +178,30 @@ export class InstanceService {
         pids: this.config.INSTANCE_PIDS,
         diskMb: this.config.INSTANCE_DISK_MB,
         tmpMb: this.config.INSTANCE_TMP_MB,
-        restartOnFailure: input.class === 'published',
+        restartOnFailure: published,
       });
     });
     this.createQueue = created.catch(() => undefined);
-    await created;
-    const files = [...template, ...input.files];
-    if (files.length === 0) return this.get(id);
+    await created.catch(async (err: unknown) => {
+      // The network may have been removed under us: set it up again on the next create.
+      if (!(err instanceof InstanceCapError)) this.networkReady = undefined;
+      if (published) await this.engine.removeImage(image);
+      throw err;
+    });
     try {
-      await this.files.write(this.containerName(id), files);
+      if (files.length > 0 && !published) await this.files.write(creating, files);
+      await this.engine.rename(creating, this.containerName(id));
     } catch (err) {
-      await this.engine.remove(this.containerName(id));
+      await this.engine.remove(creating);
       throw err;
     }
-    return this.waitReady(id, this.config.INSTANCE_READY_TIMEOUT_MS);
+    this.touch(id);
+    this.metrics.createSeconds.observe({ class: input.class }, (performance.now() - started) / 1000);
+    if (files.length === 0) return this.get(id);
+    const instance = await this.waitReady(id, this.config.INSTANCE_READY_TIMEOUT_MS);
+    if (instance.state === 'ready')
+      this.metrics.readySeconds.observe({ class: input.class }, (performance.now() - started) / 1000);
+    return instance;
   }
 
   async get(id: string): Promise<TInstance> {
@@ -120,8 +229,33 @@ export class InstanceService {
   }
 
   async remove(id: string): Promise<{ id: string }> {
-    if (!(await this.engine.remove(this.containerName(id)))) throw new InstanceNotFoundError(id);
+    const info = await this.require(id);
+    await this.engine.remove(this.containerName(id));
+    if (info.labels['kiln.class'] === 'published') await this.engine.removeImage(this.appImage(id));
+    this.forget(id);
     return { id };
+  }
+
+  /** Image of a published instance: the runtime image plus its app. */
+  appImage(id: string): string {
+    return `kiln-app/${this.config.RUNNER_NAME}-${ZInstanceId.parse(id)}:1`;
+  }
+
+  /**
+   * Restarts the instance's container, a fresh runtime process on the same app; answers once the
+   * app is ready again. A preview's files are kept across it (its tmpfs /app empties on stop).
+   */
+  async restart(id: string): Promise<TInstance> {
+    const info = await this.require(id);
+    const name = this.containerName(id);
+    if (info.labels['kiln.class'] === 'published') {
+      await this.engine.restart(name, 5);
+    } else {
+      const app = info.running ? await this.files.snapshot(name) : undefined;
+      await this.engine.restart(name, 5);
+      if (app) await this.files.restore(name, app);
+    }
+    return this.waitReady(id, this.config.INSTANCE_READY_TIMEOUT_MS);
   }
 
   async exec(id: string, body: unknown): Promise<TExecResult> {
@@ -155,7 +289,7 @@ export class InstanceService {
 
   async writeFiles(id: string, body: unknown): Promise<{ written: number }> {
     const { files } = ZWriteFiles.parse(body);
-    await this.requireRunning(id);
+    await this.requireMutable(id);
     await this.files.write(this.containerName(id), files);
     return { written: files.length };
   }
@@ -166,7 +300,7 @@ export class InstanceService {
   }
 
   async deleteFile(id: string, path: string): Promise<{ deleted: string }> {
-    await this.requireRunning(id);
+    await this.requireMutable(id);
     await this.files.remove(this.containerName(id), path);
     return { deleted: path };
   }
@@ -209,9 +343,16 @@ export class InstanceService {
     return info;
   }
 
+  private async requireMutable(id: string): Promise<ContainerInfo> {
+    const info = await this.requireRunning(id);
+    if (info.labels['kiln.class'] === 'published') throw new InstanceImmutableError(id);
+    return info;
+  }
+
   private async require(id: string): Promise<ContainerInfo> {
     const info = await this.engine.inspect(this.containerName(id));
     if (!info || info.labels['kiln.runner'] !== this.config.RUNNER_NAME) throw new InstanceNotFoundError(id);
+    this.touch(id);
     return info;
   }
 

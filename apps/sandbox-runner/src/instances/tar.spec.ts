@@ -35,6 +35,8 @@ describe('instance files and container options', () => {
       diskMb: 32,
       tmpMb: 16,
       restartOnFailure: false,
+      hosts: { 'kiln-gateway': '172.30.0.1' },
+      appVolume: true,
     });
     const h = o.HostConfig!;
     assert.deepEqual(
@@ -43,5 +45,6 @@ describe('instance files and container options', () => {
     );
     assert.match(h.Tmpfs?.['/tmp'] ?? '', /size=16m/);
     assert.match(h.Mounts?.[0]?.VolumeOptions?.DriverConfig?.Options?.['o'] ?? '', /^size=32m,/);
+    assert.deepEqual(h.ExtraHosts, ['kiln-gateway:172.30.0.1']);
   });
 });
