@@ -7,5 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const appDir = process.env.KILN_APP_DIR ?? '/app';
 const config = ['wrangler.jsonc', 'wrangler.json'].map((f) => join(appDir, f));
-while (!config.some((f) => existsSync(f))) await sleep(50);
+// Load Miniflare (~0.4 s) while waiting, so the app starts sooner once it is written.
+const preload = import('/opt/kiln/node_modules/miniflare/dist/src/index.js');
+while (!config.some((f) => existsSync(f))) await sleep(20);
+await preload;
 await import('/opt/kiln/node_modules/@kiln/runtime/dist/main.js');

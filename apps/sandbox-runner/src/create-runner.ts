@@ -12,6 +12,7 @@ import { InstanceService } from './instances/instance.service.js';
 import { HostFirewall } from './docker/host-firewall.js';
 import { Supervisor } from './instances/supervisor.js';
 import { RunnerMetrics } from './metrics.js';
+import { openApiRoutes } from './openapi.js';
 import { PreviewProxy } from './proxy/preview-proxy.js';
 import { previewRoutes } from './proxy/preview.routes.js';
 
@@ -85,6 +86,7 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
   }
   app.decorate('supervisor', supervisor);
   metrics.routes(app);
+  openApiRoutes(app);
   healthRoutes(app, { docker, timeoutMs: config.READINESS_TIMEOUT_MS });
   void app.register((scope, _opts, done) => {
     scope.addHook('onRequest', requireServiceToken(config.RUNNER_TOKEN));

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runnerEnv } from './config.js';
 import { createRunner } from './create-runner.js';
+import { OPERATIONS } from './openapi.js';
 
 describe('sandbox runner HTTP surface', () => {
   const app = createRunner(
@@ -37,6 +38,22 @@ describe('sandbox runner HTTP surface', () => {
     const res = await app.inject({ method: 'GET', url: '/instances' });
     assert.equal(res.statusCode, 503);
     assert.match(res.json<{ error: { message: string } }>().error.message, /RUNNER_TOKEN/);
+  });
+
+  it('/openapi.json documents every instances route with the contract schemas', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(res.statusCode, 200);
+    const doc = res.json<{ paths: Record<string, Record<string, { requestBody?: { content: object } }>> }>();
+    assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(OPERATIONS).sort());
+    for (const [path, ops] of Object.entries(OPERATIONS))
+      for (const method of Object.keys(ops))
+        assert.ok(
+          app.hasRoute({ method: method.toUpperCase(), url: path.replace('{id}', ':id') }),
+          `${method} ${path} is documented but not served`,
+        );
+    const create = JSON.stringify(doc.paths['/instances']?.['post']?.requestBody?.content);
+    assert.match(create, /"appId"/);
+    assert.match(create, /"published"/);
   });
 
   it('/metrics counts requests by route', async () => {
