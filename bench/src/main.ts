@@ -3,6 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScratchServices } from '@kiln/devtools/services';
 import { d1Bench } from './d1-bench.js';
+import { doBench } from './do-bench.js';
 import { writeSection } from './report.js';
 import { storageBench } from './storage-bench.js';
 
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
     await writeSection('storage', `${section}\n\nMachine: ${machine}.`);
     const d1 = await d1Bench((line) => process.stdout.write(`${line}\n`));
     await writeSection('d1', `${d1}\n\nMachine: ${machine}.`);
+    const dos = await doBench((line) => process.stdout.write(`${line}\n`));
+    await writeSection('do', `${dos}\n\nMachine: ${machine}.`);
     process.stdout.write('wrote docs/benchmarks.md\n');
   } finally {
     await services.stop();

@@ -10,7 +10,10 @@ export interface Op {
   target?: number;
 }
 
-export async function time(mf: Miniflare, op: Op): Promise<Summary> {
+/** Anything that serves the bench Worker: Miniflare itself, or Kiln's runtime around it. */
+export type Target = Pick<Miniflare, 'dispatchFetch'>;
+
+export async function time(mf: Target, op: Op): Promise<Summary> {
   const samples: number[] = [];
   const warmup = Math.min(50, op.iterations);
   for (let i = 0; i < warmup + op.iterations; i++) {
@@ -26,7 +29,7 @@ export async function time(mf: Miniflare, op: Op): Promise<Summary> {
   return summarise(samples);
 }
 
-export async function runAll(mf: Miniflare, ops: Op[]): Promise<Summary[]> {
+export async function runAll(mf: Target, ops: Op[]): Promise<Summary[]> {
   const out: Summary[] = [];
   for (const op of ops) out.push(await time(mf, op));
   return out;

@@ -1,3 +1,4 @@
+import { DO_STORE_VARS } from '@kiln/storage/do-store-config';
 import { defineEnv, envHost, envLogLevel, envPort, envPositiveInt, envUrl } from '@kiln/config';
 import { z } from 'zod';
 
@@ -40,11 +41,12 @@ export const runtimeEnv = defineEnv('Worker runtime (libs/runtime, `npm run runt
     description:
       'Relaxed batching window, and how often writes made outside HTTP requests (alarms, WebSocket messages) are uploaded.',
   },
-  RUNTIME_DO_BLOB_FS_ROOT: {
-    schema: z.string().min(1),
-    optional: true,
+  ...DO_STORE_VARS,
+  RUNTIME_DO_MAX_OBJECT_BYTES: {
+    schema: envPositiveInt,
+    default: '67108864',
     description:
-      'Blob directory (the `fs` blob driver) that holds Durable Object snapshots; required when RUNTIME_DO_SYNC is not off.',
+      "Hard limit on one Durable Object's snapshot (64 MiB by default; a snapshot is held in memory while it is uploaded). A larger object is not uploaded: the store keeps its last version under the limit, and in strict mode the request that grew it gets a 507.",
   },
   RUNTIME_DO_LEASE_TTL_MS: {
     schema: envPositiveInt,

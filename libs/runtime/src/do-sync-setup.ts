@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '@kiln/config';
-import { DoVersionIndex, DurableObjectSync, FsBlobDriver } from '@kiln/storage';
+import type { DurableObjectSync } from '@kiln/storage';
+import { doStoreProblems } from '@kiln/storage/do-store-config';
 import type { Logger } from 'pino';
 import { runtimeEnv } from './config.js';
 
@@ -15,24 +16,29 @@ export interface DoSetup {
   close(): void;
 }
 
-/** The Durable Object directory and, when RUNTIME_DO_SYNC is on, the sync to the object store. */
-export function durableObjectSetup(config: RuntimeConfig, logger: Logger): DoSetup {
+/**
+ * The Durable Object directory and, when RUNTIME_DO_SYNC is on, the sync to the object store.
+ * The sync's drivers (Redis, S3) load only then: the preview image ships without them.
+ */
+export async function durableObjectSetup(config: RuntimeConfig, logger: Logger): Promise<DoSetup> {
   const persistDir = resolve(config.RUNTIME_DO_PERSIST_DIR ?? join(tmpdir(), 'kiln-do', config.KILN_APP_ID));
   if (config.RUNTIME_DO_SYNC === 'off') return { persistDir, sync: undefined, close: () => undefined };
-  const missing = (['REDIS_URL', 'RUNTIME_DO_BLOB_FS_ROOT'] as const).filter((name) => !config[name]);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      runtimeEnv.service,
-      missing.map((variable) => ({ variable, message: 'is required when RUNTIME_DO_SYNC is strict or relaxed' })),
-    );
-  }
+  const problems = [
+    ...(config.REDIS_URL
+      ? []
+      : [{ variable: 'REDIS_URL', message: 'is required when RUNTIME_DO_SYNC is strict or relaxed' }]),
+    ...doStoreProblems(config),
+  ];
+  if (problems.length > 0) throw new ConfigError(runtimeEnv.service, problems);
+  const { DoVersionIndex, DurableObjectSync, createBlobDriver, doBlobDriverConfig } = await import('@kiln/storage');
+  const blobs = createBlobDriver(doBlobDriverConfig(config, runtimeEnv.service));
   const { index, lease, close } = DoVersionIndex.connect(config.REDIS_URL ?? '', (err) =>
     logger.warn({ err: err.message }, 'redis (durable object index)'),
   );
   const sync = new DurableObjectSync({
     appId: config.KILN_APP_ID,
     persistDir,
-    blobs: new FsBlobDriver(resolve(config.RUNTIME_DO_BLOB_FS_ROOT ?? '')),
+    blobs,
     index,
     lease: lease({
       appId: config.KILN_APP_ID,
@@ -43,6 +49,7 @@ export function durableObjectSetup(config: RuntimeConfig, logger: Logger): DoSet
     logger,
     mode: config.RUNTIME_DO_SYNC,
     windowMs: config.RUNTIME_DO_SYNC_WINDOW_MS,
+    maxObjectBytes: config.RUNTIME_DO_MAX_OBJECT_BYTES,
   });
   return { persistDir, sync, close };
 }

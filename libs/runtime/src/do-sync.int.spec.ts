@@ -31,7 +31,7 @@ describe('Durable Objects synced to the object store (real workerd, Redis, fs bl
   });
 
   /** A runtime on a fresh port with a fresh local directory, as a new container would have. */
-  const startRuntime = async (mode: DoSyncMode | 'off') => {
+  const startRuntime = async (mode: DoSyncMode | 'off', maxObjectBytes?: number) => {
     const port = await freePort();
     const persistDir = await mkdtemp(join(dir, 'persist-'));
     const sync = new DurableObjectSync({
@@ -42,6 +42,7 @@ describe('Durable Objects synced to the object store (real workerd, Redis, fs bl
       logger: pino({ level: 'silent' }),
       mode: mode === 'off' ? 'strict' : mode,
       windowMs: 100,
+      ...(maxObjectBytes === undefined ? {} : { maxObjectBytes }),
     });
     const runtime = new WorkerRuntime(
       { appId, appDir: join(dir, 'app'), host: '127.0.0.1', port, gateway: NO_GATEWAY, durableObjects: { persistDir } },
@@ -120,6 +121,36 @@ describe('Durable Objects synced to the object store (real workerd, Redis, fs bl
     await a.runtime.stop();
     const b = await startRuntime('strict');
     assert.equal(((await (await fetch(`${b.base}/counter/flaky`)).json()) as { sql: number }).sql, 3);
+    await b.runtime.stop();
+  });
+
+  it('strict: a write that takes an object over the size limit is answered 507 with the reason; the store keeps the last good version', async () => {
+    // The limit is the exact size of a counter after one increment, measured on another counter.
+    const before = await index.list(appId);
+    const probe = await startRuntime('strict');
+    await (await fetch(`${probe.base}/counter/probe/inc`)).arrayBuffer();
+    await probe.runtime.stop();
+    const [probed] = [...(await index.list(appId))].filter(
+      ([k]) => k.startsWith('do-app-Counter/') && !k.endsWith('/metadata') && !before.has(k),
+    );
+    assert.ok(probed, 'the probe counter was uploaded');
+    const limit = probed[1].size;
+    const a = await startRuntime('strict', limit);
+    assert.deepEqual(await (await fetch(`${a.base}/counter/capped/inc`)).json(), { n: 1 });
+    // A new table and a structured value: more pages than one increment needs.
+    const refused = await fetch(`${a.base}/counter/capped/remember`);
+    assert.equal(refused.status, 507);
+    assert.equal(refused.headers.get('x-kiln-do-sync'), 'failed');
+    assert.match(await refused.text(), /over the limit of \d+ bytes; not saved, the store keeps version \d+/);
+    // A request that does not write the oversized object is not failed for it.
+    assert.deepEqual(await (await fetch(`${a.base}/counter/other/inc`)).json(), { n: 1 });
+    await a.runtime.stop();
+    const b = await startRuntime('strict');
+    const state = (await (await fetch(`${b.base}/counter/capped`)).json()) as { sql: number };
+    assert.equal(state.sql, 1);
+    const recall = await fetch(`${b.base}/counter/capped/recall`);
+    assert.equal(recall.status, 500, 'the refused write (table notes) is not in the restored object');
+    await recall.arrayBuffer();
     await b.runtime.stop();
   });
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 /**
  * A test app with two Durable Object classes: a counter (SQL API, KV API, transactions,
- * blockConcurrencyWhile, alarms) and a chat room (WebSocket hibernation API, history in SQL).
+ * blockConcurrencyWhile, alarms, and values only structured clone carries) and a chat room
+ * (WebSocket hibernation API, history in SQL).
  */
 const WORKER = `import { DurableObject } from 'cloudflare:workers';
 
@@ -47,6 +48,31 @@ export class Counter extends DurableObject {
     await this.ctx.storage.deleteAlarm();
     return this.ctx.storage.getAlarm();
   }
+  async remember() {
+    // Values JSON cannot carry, for the export: structured clone in _cf_KV, a BLOB and an int64 in SQL.
+    await this.ctx.storage.put('rich', {
+      at: new Date(Date.UTC(2026, 0, 2)),
+      tags: new Set(['x', 'y']),
+      bytes: new Uint8Array([0, 1, 255]),
+      big: 2n ** 70n,
+      scores: new Map([['ana', 1.5]]),
+    });
+    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body BLOB, big INTEGER)');
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO notes VALUES (7, ?, 9223372036854775807)', new Uint8Array([9, 8, 7]).buffer);
+    return { ok: true };
+  }
+  async recall() {
+    const v = await this.ctx.storage.get('rich');
+    const note = this.ctx.storage.sql.exec('SELECT id, hex(body) AS body, CAST(big AS TEXT) AS big FROM notes').toArray();
+    return {
+      at: v.at instanceof Date ? v.at.toISOString() : null,
+      tags: v.tags instanceof Set ? [...v.tags] : null,
+      bytes: v.bytes instanceof Uint8Array ? [...v.bytes] : null,
+      big: typeof v.big === 'bigint' ? v.big.toString() : null,
+      scores: v.scores instanceof Map ? [...v.scores] : null,
+      note,
+    };
+  }
   async alarm() {
     const fired = ((await this.ctx.storage.get('alarm:fired')) ?? 0) + 1;
     await this.ctx.storage.put('alarm:fired', fired);
@@ -85,6 +111,8 @@ export default {
       if (action === 'fail') return Response.json(await stub.failTransaction());
       if (action === 'arm') return Response.json({ alarm: await stub.arm(Number(url.searchParams.get('ms'))) });
       if (action === 'disarm') return Response.json({ alarm: await stub.disarm() });
+      if (action === 'remember') return Response.json(await stub.remember());
+      if (action === 'recall') return Response.json(await stub.recall());
       return Response.json(await stub.read());
     }
     if (kind === 'room') return env.ROOM.get(env.ROOM.idFromName(name)).fetch(request);

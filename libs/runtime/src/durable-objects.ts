@@ -34,8 +34,8 @@ export const SYNC_FRONT_WORKER = 'kiln-do-front';
  * the app through a service binding, then calls `SYNC` (a Node function in the runtime) which
  * uploads every object that wrote. In strict mode the response is held until that upload is done:
  * the body is read first, so writes made while streaming it are covered too (streamed responses
- * are therefore buffered in strict mode), and a failed upload turns the answer into a 503, never a
- * silent success. WebSocket upgrades pass straight through; their later writes are saved by the
+ * are therefore buffered in strict mode), and a failed upload turns the answer into a 503 (507 when
+ * an object is over its size limit), never a silent success. WebSocket upgrades pass straight through; their later writes are saved by the
  * runtime's sweep.
  */
 export function syncFrontScript(): string {
@@ -48,7 +48,7 @@ export default {
     const sync = await env.SYNC.fetch('http://kiln-do-sync/after-request', { method: 'POST' });
     if (!sync.ok) {
       return new Response('durable object state could not be saved: ' + (await sync.text()), {
-        status: 503,
+        status: sync.status === 507 ? 507 : 503,
         headers: { 'content-type': 'text/plain; charset=utf-8', 'x-kiln-do-sync': 'failed' },
       });
     }

@@ -8,7 +8,7 @@ import { WorkerRuntime } from './worker-runtime.js';
 async function main(): Promise<void> {
   const config = runtimeEnv.parse();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'runtime', app: config.KILN_APP_ID } });
-  const dos = durableObjectSetup(config, logger);
+  const dos = await durableObjectSetup(config, logger);
   const runtime = new WorkerRuntime(
     {
       appId: config.KILN_APP_ID,

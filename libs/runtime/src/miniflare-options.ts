@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '@kiln/storage/client';
+import { DoSyncError } from '@kiln/storage/do-errors';
 import { Response as MiniflareResponse } from 'miniflare';
 import { durableObjectClasses, SYNC_FRONT_WORKER, syncFrontScript } from './durable-objects.js';
 import type { WranglerConfig } from './wrangler-config.js';
@@ -37,6 +38,19 @@ export interface DurableObjectsTarget {
 }
 
 /**
+ * wrangler's default module rules. Miniflare's own defaults treat every imported `.js` file as
+ * CommonJS, so an app whose entry imports `./util.js` (ES module syntax, as on Cloudflare) would
+ * not start.
+ */
+const WRANGLER_MODULE_RULES = [
+  { type: 'ESModule' as const, include: ['**/*.js', '**/*.mjs'] },
+  { type: 'CommonJS' as const, include: ['**/*.cjs'] },
+  { type: 'Text' as const, include: ['**/*.txt', '**/*.html', '**/*.sql'] },
+  { type: 'Data' as const, include: ['**/*.bin'] },
+  { type: 'CompiledWasm' as const, include: ['**/*.wasm', '**/*.wasm?module'] },
+];
+
+/**
  * Miniflare options that run the app's Worker with its KV/R2/D1 bindings served by the gateway.
  * Binding ids (KV `id`, R2 `bucket_name`, D1 `database_id`) become gateway resource ids, so an id
  * in wrangler.jsonc names the same data on Kiln as on Cloudflare; the app id in the URL scopes it
@@ -60,6 +74,7 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget) 
     modules: true,
     scriptPath: resolve(target.appDir, main),
     modulesRoot: target.appDir,
+    modulesRules: WRANGLER_MODULE_RULES,
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
     bindings: config.vars as Record<string, string>,
@@ -105,7 +120,9 @@ export function miniflareOptions(config: WranglerConfig, target: RuntimeTarget) 
           await afterRequest();
           return new MiniflareResponse(null, { status: 204 });
         } catch (err) {
-          return new MiniflareResponse(err instanceof Error ? err.message : String(err), { status: 503 });
+          // 507: retrying will not help until the app deletes data; anything else may pass (503).
+          const status = err instanceof DoSyncError && err.code === 'DO_OBJECT_TOO_LARGE' ? 507 : 503;
+          return new MiniflareResponse(err instanceof Error ? err.message : String(err), { status });
         }
       },
     },

@@ -48,6 +48,28 @@ export async function snapshotDatabase(dbPath: string): Promise<{ bytes: Buffer;
   }
 }
 
+/**
+ * The snapshot rewritten without free pages (VACUUM on a copy). SQLite does not shrink a file when
+ * rows are deleted, so without this an object that went over the size limit could never get back
+ * under it by deleting data. Only run for snapshots over the limit: it rewrites the whole database.
+ */
+export async function compactSnapshot(bytes: Buffer): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-do-vacuum-'));
+  try {
+    const path = join(dir, 'object.sqlite');
+    await writeFile(path, bytes);
+    const db = new DatabaseSync(path);
+    try {
+      db.exec('VACUUM');
+    } finally {
+      db.close();
+    }
+    return await readFile(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Throws DO_SNAPSHOT_CORRUPT unless `bytes` is a SQLite database that passes quick_check. */

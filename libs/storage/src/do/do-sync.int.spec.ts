@@ -173,6 +173,51 @@ describe('DurableObjectSync against real Redis and fs blobs', () => {
     assert.ok(lines.some((l) => l['level'] === 40 && String(l['msg']).includes('over 1 MB')));
   });
 
+  it('hard size limit: a snapshot over it is refused, the store keeps the last good version', async () => {
+    const limited = async () => {
+      const persistDir = await mkdtemp(join(dir, 'p-'));
+      await mkdir(join(persistDir, 'app-Counter'));
+      const sync = new DurableObjectSync({
+        appId: `${appId}-limit`,
+        persistDir,
+        blobs,
+        index,
+        logger: pino({ level: 'silent' }),
+        mode: 'strict',
+        windowMs: 50,
+        maxObjectBytes: 64 * 1024,
+      });
+      await sync.restore();
+      return { persistDir, sync };
+    };
+    const a = await limited();
+    write(a.persistDir, 'small');
+    await a.sync.flush();
+    const good = await index.get(`${appId}-limit`, OBJECT);
+    assert.equal(good?.version, 1);
+    write(a.persistDir, 'huge', 200 * 1024);
+    await assert.rejects(
+      a.sync.flush(),
+      (err: unknown) =>
+        err instanceof DoSyncError &&
+        err.code === 'DO_OBJECT_TOO_LARGE' &&
+        /over the limit of 65536 bytes; not saved, the store keeps version 1/.test(err.message),
+    );
+    assert.deepEqual(await index.get(`${appId}-limit`, OBJECT), good, 'the index still points at the good version');
+    assert.equal(await blobs.exists(good?.blob ?? ''), true);
+    // Not written since it was refused: a later flush (another request's) does not fail for it.
+    await a.sync.flush();
+    const b = await limited();
+    assert.deepEqual(read(b.persistDir), ['small']);
+    // Deleting the data brings it back under the limit (the file itself does not shrink; the snapshot is compacted).
+    const db = new DatabaseSync(join(a.persistDir, `${OBJECT}.sqlite`));
+    db.exec("DELETE FROM t WHERE v = 'huge'");
+    db.close();
+    await a.sync.flush();
+    assert.equal((await index.get(`${appId}-limit`, OBJECT))?.version, 2);
+    await redis.del(`kiln:do:${appId}-limit`);
+  });
+
   it('lease: a second runtime waits; a frozen holder is taken over with a higher token and its upload is refused', async () => {
     const leaseApp = `${appId}-lease`;
     const lease = (holder: string, waitMs: number) =>

@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import type { Logger } from 'pino';
 import { BlobNotFoundError, type BlobDriver } from '../r2/blob-driver.js';
 import { DoSyncError } from './do-errors.js';
-import { assertValidSnapshot, fingerprint, snapshotDatabase } from './do-snapshot.js';
+import { assertValidSnapshot, compactSnapshot, fingerprint, snapshotDatabase } from './do-snapshot.js';
 import type { DoLease } from './do-lease.js';
 import type { DoStoredVersion, DoVersionIndex } from './do-version-index.js';
 
@@ -25,6 +25,11 @@ export interface DoSyncOptions {
   lease?: DoLease;
   /** Relaxed batching window, and the sweep period for writes outside HTTP requests (alarms, WebSocket messages). */
   windowMs: number;
+  /**
+   * Hard limit on one object's snapshot. A larger one is not uploaded (DO_OBJECT_TOO_LARGE): the
+   * store keeps the last version under the limit. Unset: no limit.
+   */
+  maxObjectBytes?: number;
 }
 
 /** Same thresholds as the persistence model we follow: info at 512 KB, warning at 1 MB per object. */
@@ -51,6 +56,8 @@ export class DurableObjectSync {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private sweep: NodeJS.Timeout | undefined;
+  /** Fingerprint of each object refused as too large (see `upload`). */
+  private readonly tooLarge = new Map<string, string>();
   /** Upload count and the duration of each flush that uploaded, for tests and benchmarks. */
   readonly stats = { uploads: 0, flushMs: [] as number[] };
 
@@ -181,8 +188,28 @@ export class DurableObjectSync {
   }
 
   private async upload(key: string, path: string): Promise<void> {
-    const { appId, blobs, index, logger } = this.options;
-    const { bytes, fingerprint: fp } = await snapshotDatabase(path);
+    const { appId, blobs, index, logger, maxObjectBytes } = this.options;
+    // Refused before and not written since: the flush that found it too large reported it (a strict
+    // request got its 507); a later request did not touch it and must not fail for it.
+    const refused = this.tooLarge.get(key);
+    if (refused !== undefined && refused === (await fingerprint(path))) return;
+    const snapshot = await snapshotDatabase(path);
+    const fp = snapshot.fingerprint;
+    let bytes = snapshot.bytes;
+    if (maxObjectBytes !== undefined && bytes.length > maxObjectBytes) bytes = await compactSnapshot(bytes);
+    if (maxObjectBytes !== undefined && bytes.length > maxObjectBytes) {
+      this.tooLarge.set(key, fp);
+      const kept = this.local[key]?.version ?? 0;
+      logger.error(
+        { object: key, bytes: bytes.length, maxObjectBytes, keptVersion: kept },
+        'durable object over the size limit; not saved',
+      );
+      throw new DoSyncError(
+        'DO_OBJECT_TOO_LARGE',
+        `durable object ${key} is ${bytes.length} bytes, over the limit of ${maxObjectBytes} bytes; not saved, the store keeps version ${kept}`,
+      );
+    }
+    this.tooLarge.delete(key);
     if (bytes.length >= DO_SIZE_WARN_BYTES)
       logger.warn({ object: key, bytes: bytes.length }, 'durable object state is over 1 MB');
     else if (bytes.length >= DO_SIZE_INFO_BYTES)
