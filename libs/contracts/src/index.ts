@@ -1,3 +1,4 @@
 export * from './envelope.js';
 export * from './health.js';
 export * from './sandbox.js';
+export * from './agent-events.js';

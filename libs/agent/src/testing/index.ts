@@ -1,0 +1,2 @@
+export * from './model-script.js';
+export * from './scripted-model-server.js';
