@@ -60,22 +60,26 @@ copy_js() { # <from dir> <to dir> <file>...
 }
 for lib in runtime config; do
   cp "$ROOT/libs/$lib/package.json" "$kiln/$lib/"
-  mapfile -t files < <(cd "$ROOT/libs/$lib/dist" && ls -- *.js | grep -v '\.spec\.js$')
+  mapfile -t files < <(cd "$ROOT/libs/$lib/dist" && ls -- *.js | grep -v -e '\.spec\.js$' -e '\.fixture\.js$')
   copy_js "$ROOT/libs/$lib/dist" "$kiln/$lib/dist" "${files[@]}"
 done
 mkdir -p "$kiln/storage"
 cp "$ROOT/libs/storage/package.json" "$kiln/storage/"
-# The two entry points libs/runtime imports, and whatever they import relatively.
+# The modules of @kiln/storage that libs/runtime imports statically, and whatever they import relatively.
 mapfile -t files < <("$NODE" "$ROOT/infra/runtime/relative-imports.mjs" "$ROOT/libs/storage/dist" \
-  gateway/client.js gateway/direct-bindings-plugin.js)
+  gateway/client.js gateway/direct-bindings-plugin.js do/do-store-config.js do/do-errors.js)
 copy_js "$ROOT/libs/storage/dist" "$kiln/storage/dist" "${files[@]}"
 cp "$ROOT/infra/runtime/entrypoint.mjs" "$ctx/"
 
 # The runtime must load with exactly this tree: a missing file would otherwise only show when a
 # preview starts.
 log "checking that the laid-out runtime resolves all its imports"
+# Every runtime module but main.js (which would start serving); the Durable Object sync's drivers
+# are imported lazily, only when RUNTIME_DO_SYNC is on, and are not shipped.
 (cd "$ctx" && "$NODE" --input-type=module -e "
-  await import('./node_modules/@kiln/runtime/dist/index.js');
+  const { readdirSync } = await import('node:fs');
+  const dir = './node_modules/@kiln/runtime/dist/';
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'main.js')) await import(dir + f);
   await import('miniflare');
   console.log('runtime tree loads');
 ") || die "the laid-out runtime does not load (see the error above)"

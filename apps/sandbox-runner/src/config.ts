@@ -52,6 +52,12 @@ export const runnerEnv = defineEnv('Sandbox runner (apps/sandbox-runner)', {
     description:
       'A preview with no proxied request or API call for this long is removed by the reaper (published instances never are).',
   },
+  WARM_POOL_SIZE: {
+    schema: z.coerce.number().int().min(0).max(50),
+    default: '2',
+    description:
+      'Prepared preview containers kept running (Miniflare loaded, waiting for an app); a create takes one instead of starting a container. 0 turns the pool off. Pool containers do not count against the instance caps.',
+  },
   REAPER_INTERVAL_MS: {
     schema: envPositiveInt,
     default: '30000',

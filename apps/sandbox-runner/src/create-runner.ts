@@ -11,6 +11,7 @@ import { instanceRoutes } from './instances/instance.routes.js';
 import { InstanceService } from './instances/instance.service.js';
 import { HostFirewall } from './docker/host-firewall.js';
 import { Supervisor } from './instances/supervisor.js';
+import { WarmPool } from './instances/warm-pool.js';
 import { RunnerMetrics } from './metrics.js';
 import { openApiRoutes } from './openapi.js';
 import { PreviewProxy } from './proxy/preview-proxy.js';
@@ -70,6 +71,7 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
     new HostFirewall(config.RUNNER_HOST_FIREWALL === 'iptables'),
     metrics,
     config,
+    app.log,
   );
   const proxy = new PreviewProxy(instances);
   const supervisor = new Supervisor(docker, instances, metrics, config, app.log);
@@ -107,8 +109,9 @@ async function countInstances(
 ): Promise<{ state: string; class: string; count: number }[]> {
   const counts = new Map<string, { state: string; class: string; count: number }>();
   for (const c of await docker.list(labels)) {
-    const key = `${c.state}/${c.labels['kiln.class']}`;
-    const row = counts.get(key) ?? { state: c.state, class: c.labels['kiln.class'] ?? 'preview', count: 0 };
+    const cls = WarmPool.isPoolName(c.name) ? 'pool' : (c.labels['kiln.class'] ?? 'preview');
+    const key = `${c.state}/${cls}`;
+    const row = counts.get(key) ?? { state: c.state, class: cls, count: 0 };
     row.count++;
     counts.set(key, row);
   }

@@ -67,10 +67,22 @@ export class InstanceNotRunningError extends RunnerError {
   }
 }
 
+/** The Docker engine refused or failed; the message ends with the engine's own words. */
 export class EngineError extends RunnerError {
   constructor(message: string, cause: unknown) {
-    super('DEPENDENCY_UNAVAILABLE', 503, message, { cause });
+    const reason = engineReason(cause);
+    super('DEPENDENCY_UNAVAILABLE', 503, reason && !message.includes(reason) ? `${message}: ${reason}` : message, {
+      cause,
+    });
   }
+}
+
+/** Docker's error text (dockerode puts the body's `message` in `json`), else the error's message. */
+function engineReason(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const json = (cause as { json?: { message?: unknown } }).json;
+  const text = typeof json?.message === 'string' ? json.message : cause.message;
+  return text.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim() || undefined;
 }
 
 export class InstanceImmutableError extends RunnerError {

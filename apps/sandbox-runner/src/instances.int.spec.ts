@@ -10,7 +10,14 @@ import type { FastifyInstance } from 'fastify';
 import type { TExecResult, TInstance } from '@kiln/contracts';
 import { runnerEnv } from './config.js';
 import { createRunner } from './create-runner.js';
-import { WORKER, code, ensureImage, removeRunnerResources, skipWithoutDocker, socket } from './testing/docker-fixture.js';
+import {
+  WORKER,
+  code,
+  ensureImage,
+  removeRunnerResources,
+  skipWithoutDocker,
+  socket,
+} from './testing/docker-fixture.js';
 
 const TOKEN = randomBytes(24).toString('hex');
 // Every container, volume and network this file creates carries this runner name as a label.
@@ -74,6 +81,9 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
       }),
     );
     await app.listen({ host: '127.0.0.1', port: 0 });
+    // The first create below starts from the warm pool.
+    await app.supervisor.sweep();
+    await app.supervisor.poolSettled();
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });
 
@@ -100,6 +110,9 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
     assert.equal(created.status, 201, JSON.stringify(created.error));
     assert.equal(created.data.state, 'ready');
     id = created.data.id;
+
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /kiln_instance_create_seconds_count\{[^}]*class="preview",start="warm"[^}]*\} 1/);
 
     const page = await fetch(`${base}/preview/${id}/some/path?x=1`);
     assert.equal(page.status, 200);
@@ -131,7 +144,7 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
       command: ['node', '-e', 'console.log(process.getuid(), require("fs").readdirSync("/app").sort().join(","))'],
     });
     assert.equal(exec.data.exitCode, 0, exec.data.stderr);
-    assert.equal(exec.data.stdout.trim(), '10001 src,wrangler.jsonc');
+    assert.equal(exec.data.stdout.trim(), '10001 .kiln,src,wrangler.jsonc');
 
     const slow = await api<TExecResult>('POST', `/instances/${id}/exec`, {
       command: ['node', '-e', 'setTimeout(() => {}, 60000)'],
@@ -146,6 +159,36 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
     const deleted = await api('DELETE', `/instances/${id}/files?path=src/index.js`);
     assert.equal(deleted.status, 200, JSON.stringify(deleted.error));
     assert.equal((await api('GET', `/instances/${id}/files?path=src/index.js`)).status, 400);
+  });
+
+  it('a warm-started app cannot change the identity and environment the runner wrote', async () => {
+    const tamper = await api<TExecResult>('POST', `/instances/${id}/exec`, {
+      command: [
+        'node',
+        '-e',
+        `const fs = require('fs'); const out = {};
+         const attempt = (name, f) => { try { f(); out[name] = 'done'; } catch (e) { out[name] = e.code; } };
+         attempt('write', () => fs.writeFileSync('/app/.kiln/instance.json', '{"user":"mallory"}'));
+         attempt('unlink', () => fs.unlinkSync('/app/.kiln/instance.json'));
+         attempt('renameDir', () => fs.renameSync('/app/.kiln', '/app/elsewhere'));
+         attempt('rmDir', () => fs.rmSync('/app/.kiln', { recursive: true }));
+         console.log(JSON.stringify(out));`,
+      ],
+    });
+    // The files are root's; /app is sticky, so the app user cannot move the folder away either.
+    assert.deepEqual(JSON.parse(tamper.data.stdout), {
+      write: 'EACCES',
+      unlink: 'EACCES',
+      renameDir: 'EPERM',
+      rmDir: 'EACCES',
+    });
+    const listed = await api<TInstance>('GET', `/instances/${id}`);
+    assert.equal(listed.data.userId, 'alice');
+    assert.equal(listed.data.appId, 'hello');
+    assert.equal(
+      (await api('PUT', `/instances/${id}/files`, { files: [{ path: '.kiln/env.json', content: '{}' }] })).status,
+      400,
+    );
   });
 
   it('refuses path traversal, absolute paths, links and oversized files with 400/413', async () => {

@@ -6,8 +6,8 @@ export type ReaperAction = 'removed_idle' | 'removed_orphan' | 'removed_volume' 
 /** The runner's Prometheus metrics; the instance gauge reads the engine at scrape time. */
 export class RunnerMetrics {
   readonly registry = new Registry();
-  readonly createSeconds: Histogram<'class'>;
-  readonly readySeconds: Histogram<'class'>;
+  readonly createSeconds: Histogram<'class' | 'start'>;
+  readonly readySeconds: Histogram<'class' | 'start'>;
   readonly reaperActions: Counter<'action'>;
   readonly quotaRejections: Counter<'scope'>;
   private readonly httpSeconds: Histogram<'method' | 'route' | 'status'>;
@@ -25,15 +25,15 @@ export class RunnerMetrics {
     const buckets = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30];
     this.createSeconds = new Histogram({
       name: 'kiln_instance_create_seconds',
-      help: 'Time from a create request to its container running with the app written.',
-      labelNames: ['class'] as const,
+      help: 'Time from a create request to its container running with the app written, by class and start (cold or warm pool).',
+      labelNames: ['class', 'start'] as const,
       buckets,
       registers,
     });
     this.readySeconds = new Histogram({
       name: 'kiln_instance_ready_seconds',
-      help: 'Time from a create request to the app answering HTTP inside its container.',
-      labelNames: ['class'] as const,
+      help: 'Time from a create request to the app answering HTTP inside its container, by class and start.',
+      labelNames: ['class', 'start'] as const,
       buckets,
       registers,
     });

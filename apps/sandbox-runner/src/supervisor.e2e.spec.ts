@@ -63,9 +63,7 @@ describe('idle reaper', { skip: skipWithoutDocker }, () => {
     // `idle` was last used 1.7 s ago, `used` 0.7 s ago.
     const report = await app.supervisor.sweep();
     assert.deepEqual(report.removedIdle, [idle.id]);
-    const left = (
-      await app.inject({ method: 'GET', url: '/instances', headers: { authorization: `Bearer ${TOKEN}` } })
-    )
+    const left = (await app.inject({ method: 'GET', url: '/instances', headers: { authorization: `Bearer ${TOKEN}` } }))
       .json<Envelope<TInstance[]>>()
       .data.map((i) => i.id)
       .sort();
@@ -158,6 +156,14 @@ describe('runner killed with instances running, then restarted', { skip: skipWit
     });
     await orphan.start();
 
+    const poolNames = async () =>
+      (await docker.listContainers({ filters: { label: [`kiln.runner=${RUNNER_NAME}`, 'kiln.pool=true'] } }))
+        .map((c) => c.Names[0] ?? '')
+        .filter((n) => n.includes('-pool-'))
+        .sort();
+    await until('the warm pool is full', async () => (await poolNames()).length === 2);
+    const poolBefore = await poolNames();
+
     runner?.kill('SIGKILL');
     // While no runner runs, the published app's container is stopped (an engine restart would do the same).
     await docker.getContainer(`${RUNNER_NAME}-${published.data.id}`).stop({ t: 1 });
@@ -174,6 +180,7 @@ describe('runner killed with instances running, then restarted', { skip: skipWit
       return left.length === 0;
     });
     assert.equal(await (await fetch(`${base}/preview/${preview.data.id}/x`)).text(), 'preview /x');
+    assert.deepEqual(await poolNames(), poolBefore, 'the free pool containers are adopted, not replaced');
     assert.equal(await (await fetch(`${base}/preview/${published.data.id}/y`)).text(), 'published /y');
   });
 

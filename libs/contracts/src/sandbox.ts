@@ -20,7 +20,8 @@ export const ZAppFilePath = z
   .refine(
     (p) => p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
     'must not contain empty, `.` or `..` segments',
-  );
+  )
+  .refine((p) => p.split('/')[0] !== '.kiln', 'must not be in `.kiln/`, which the runner reserves');
 
 export const ZAppFile = z.object({
   path: ZAppFilePath,

@@ -53,26 +53,30 @@ export function containerOptions(spec: InstanceContainerSpec): Docker.ContainerC
       // /app is an anonymous volume backed by a size-limited tmpfs rather than a plain tmpfs
       // mount: Docker's archive API (how the runner writes files) only sees volumes, not tmpfs
       // mounts, and refuses anything else on a read-only root. `RemoveVolumes` on delete frees it.
-      Mounts: !spec.appVolume ? [] : [
-        {
-          Type: 'volume',
-          Source: '',
-          Target: '/app',
-          VolumeOptions: {
-            // The image has nothing at /app worth copying into the fresh volume.
-            NoCopy: true,
-            Labels: spec.labels,
-            DriverConfig: {
-              Name: 'local',
-              Options: {
-                type: 'tmpfs',
-                device: 'tmpfs',
-                o: `size=${spec.diskMb}m,uid=${APP_UID},gid=${APP_UID},mode=0755`,
+      Mounts: !spec.appVolume
+        ? []
+        : [
+            {
+              Type: 'volume',
+              Source: '',
+              Target: '/app',
+              VolumeOptions: {
+                // The image has nothing at /app worth copying into the fresh volume.
+                NoCopy: true,
+                Labels: spec.labels,
+                DriverConfig: {
+                  Name: 'local',
+                  Options: {
+                    type: 'tmpfs',
+                    device: 'tmpfs',
+                    // Root-owned and sticky (like /tmp): the app user creates and changes its own
+                    // files, but cannot rename or remove the runner's root-owned `.kiln` folder.
+                    o: `size=${spec.diskMb}m,uid=0,gid=0,mode=1777`,
+                  },
+                },
               },
             },
-          },
-        },
-      ],
+          ],
       NetworkMode: spec.network,
       ExtraHosts: Object.entries(spec.hosts).map(([name, address]) => `${name}:${address}`),
       RestartPolicy: spec.restartOnFailure ? { Name: 'on-failure', MaximumRetryCount: 5 } : { Name: 'no' },

@@ -39,7 +39,18 @@ export class HostFirewall {
       await iptables('-F', chain);
       await iptables('-A', chain, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT');
       if (opening)
-        await iptables('-A', chain, '-p', 'tcp', '-d', opening.address, '--dport', String(opening.port), '-j', 'ACCEPT');
+        await iptables(
+          '-A',
+          chain,
+          '-p',
+          'tcp',
+          '-d',
+          opening.address,
+          '--dport',
+          String(opening.port),
+          '-j',
+          'ACCEPT',
+        );
       await iptables('-A', chain, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset');
       await iptables('-A', chain, '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited');
       const jump = ['INPUT', '-i', bridge, '-j', chain];

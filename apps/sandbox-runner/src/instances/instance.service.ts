@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   type TAppFile,
   type TExecResult,
@@ -11,7 +12,7 @@ import {
   ZWriteFiles,
 } from '@kiln/contracts';
 import type { RunnerConfig } from '../config.js';
-import { APP_USER, RUNTIME_PORT } from '../docker/container-spec.js';
+import { APP_USER, type InstanceContainerSpec, RUNTIME_PORT } from '../docker/container-spec.js';
 import type { ContainerInfo, DockerEngine, NetworkInfo } from '../docker/docker-engine.js';
 import type { HostFirewall } from '../docker/host-firewall.js';
 import {
@@ -23,6 +24,8 @@ import {
 } from '../errors.js';
 import type { RunnerMetrics } from '../metrics.js';
 import type { FileService } from './file.service.js';
+import { type Identity, IdentityStore } from './identity.js';
+import { WarmPool } from './warm-pool.js';
 import { answersHttp } from './readiness.js';
 import { loadTemplate } from './templates.js';
 
@@ -41,7 +44,11 @@ export class InstanceService {
   private createQueue: Promise<unknown> = Promise.resolve();
   private networkReady: Promise<NetworkInfo> | undefined;
   private readonly lastUsed = new Map<string, number>();
-  private readonly creating = new Set<string>();
+  /** Creates in progress: instance id → user (counted by the caps). */
+  private readonly creating = new Map<string, string>();
+  private readonly identities: IdentityStore;
+  readonly pool: WarmPool;
+  private readonly log: FastifyBaseLogger;
 
   constructor(
     private readonly engine: DockerEngine,
@@ -49,7 +56,17 @@ export class InstanceService {
     private readonly firewall: HostFirewall,
     private readonly metrics: RunnerMetrics,
     private readonly config: RunnerConfig,
-  ) {}
+    log: FastifyBaseLogger,
+  ) {
+    this.identities = new IdentityStore(engine);
+    this.pool = new WarmPool(
+      config.RUNNER_NAME,
+      config.WARM_POOL_SIZE,
+      (name, id) => this.createPoolContainer(name, id),
+      log,
+    );
+    this.log = log;
+  }
 
   get ownLabels(): Record<string, string> {
     return { 'kiln.managed': 'true', 'kiln.runner': this.config.RUNNER_NAME };
@@ -75,12 +92,17 @@ export class InstanceService {
     return at;
   }
 
+  identityOf(c: { name: string; labels: Record<string, string> }): Promise<Identity | undefined> {
+    return this.identities.of(c);
+  }
+
   isCreating(id: string): boolean {
     return this.creating.has(id);
   }
 
   forget(id: string): void {
     this.lastUsed.delete(id);
+    this.identities.forget(id);
   }
 
   /**
@@ -108,100 +130,216 @@ export class InstanceService {
   async create(body: unknown): Promise<TInstance> {
     const input = ZCreateInstance.parse(body);
     const template = input.template ? await loadTemplate(this.config.TEMPLATES_DIR, input.template) : [];
-    const id = randomBytes(8).toString('hex');
-    const labels = {
-      ...this.ownLabels,
-      'kiln.instance': id,
-      'kiln.app': input.appId,
-      'kiln.user': input.userId,
-      'kiln.class': input.class,
-      'kiln.created': new Date().toISOString(),
-    };
+    const files = [...template, ...input.files];
+    if (input.class === 'published' && files.length === 0)
+      throw new InvalidFileError('a published instance needs its app: give `files` or a `template`');
     const started = performance.now();
-    const creating = `${this.containerName(id)}${CREATING_SUFFIX}`;
-    this.creating.add(id);
-    try {
-      return await this.createAs(id, creating, input, labels, template, started);
-    } finally {
-      this.creating.delete(id);
+    const identity: Identity = {
+      app: input.appId,
+      user: input.userId,
+      class: input.class,
+      created: new Date().toISOString(),
+    };
+    const env = {
+      ...input.env,
+      KILN_APP_ID: input.appId,
+      KILN_GATEWAY_URL: this.config.GATEWAY_URL,
+      // Apps without bindings never use it; the runtime still requires one.
+      KILN_GATEWAY_TOKEN: input.gatewayToken ?? randomBytes(16).toString('hex'),
+    };
+    // A preview with an app starts from a warm container when the pool has one.
+    const warm = input.class === 'preview' && files.length > 0 ? await this.reserveWarm(identity) : undefined;
+    let id = warm?.id;
+    let start: 'warm' | 'cold' = 'warm';
+    if (warm) {
+      try {
+        await this.claimWarm(warm.name, warm.id, identity, env, files);
+      } catch (err) {
+        // A pool container that went away (engine restart, manual removal) costs a cold start,
+        // not the create.
+        this.log.warn({ err, container: warm.name }, 'warm pool: claim failed; starting cold');
+        id = undefined;
+      } finally {
+        this.creating.delete(warm.id);
+        this.pool.refill();
+      }
+    }
+    if (!id) {
+      start = 'cold';
+      id = await this.reserveCold(identity);
+      try {
+        await this.createCold(id, identity, env, files);
+      } finally {
+        this.creating.delete(id);
+      }
+    }
+    this.touch(id);
+    this.metrics.createSeconds.observe({ class: input.class, start }, (performance.now() - started) / 1000);
+    if (files.length === 0) return this.get(id);
+    const instance = await this.waitReady(id, this.config.INSTANCE_READY_TIMEOUT_MS);
+    if (instance.state === 'ready')
+      this.metrics.readySeconds.observe({ class: input.class, start }, (performance.now() - started) / 1000);
+    return instance;
+  }
+
+  /**
+   * Checks the caps and holds a place for the new instance (counted by the caps from then on,
+   * before its container has a name or an identity). Serialized with every other create, so
+   * concurrent creates cannot overshoot a cap.
+   */
+  private serialized<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.createQueue.then(step);
+    this.createQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** A pool container for a warm start, or undefined when the pool is empty. */
+  private reserveWarm(identity: Identity): Promise<{ id: string; name: string } | undefined> {
+    return this.serialized(async () => {
+      await this.checkCaps(identity.user);
+      const name = this.pool.take();
+      const id = name && WarmPool.idOf(name);
+      if (!name || !id) return undefined;
+      this.creating.set(id, identity.user);
+      return { id, name };
+    });
+  }
+
+  private reserveCold(identity: Identity): Promise<string> {
+    return this.serialized(async () => {
+      await this.checkCaps(identity.user);
+      const id = randomBytes(8).toString('hex');
+      this.creating.set(id, identity.user);
+      return id;
+    });
+  }
+
+  private async checkCaps(user: string): Promise<void> {
+    const instances = await this.instances();
+    const pending = [...this.creating.values()];
+    if (instances.length + pending.length >= this.config.MAX_INSTANCES) {
+      this.metrics.quotaRejections.inc({ scope: 'runner' });
+      throw new InstanceCapError('runner', this.config.MAX_INSTANCES);
+    }
+    const mine = instances.filter((i) => i.identity?.user === user).length + pending.filter((u) => u === user).length;
+    if (mine >= this.config.MAX_INSTANCES_PER_USER) {
+      this.metrics.quotaRejections.inc({ scope: 'user' });
+      throw new InstanceCapError('user', this.config.MAX_INSTANCES_PER_USER);
     }
   }
 
-  private async createAs(
+  /** This runner's instance containers (not unclaimed pool ones, not creates in progress). */
+  async instances(): Promise<{ name: string; id: string; state: string; identity: Identity | undefined }[]> {
+    const all = await this.engine.list(this.ownLabels);
+    const instances = all.filter((c) => c.labels['kiln.pool'] !== 'true' || !WarmPool.isPoolName(c.name));
+    // A `-creating` container is counted through `creating` (or is an orphan about to go).
+    return Promise.all(
+      instances.map(async (c) => ({
+        name: c.name,
+        id: c.labels['kiln.instance'] ?? '',
+        state: c.state,
+        identity: await this.identities.of(c),
+      })),
+    );
+  }
+
+  /** Identity and environment in, then the app, then the instance's name: a warm start. */
+  private async claimWarm(
+    name: string,
     id: string,
-    creating: string,
-    input: ReturnType<typeof ZCreateInstance.parse>,
-    labels: Record<string, string>,
-    template: TAppFile[],
-    started: number,
-  ): Promise<TInstance> {
-    const files = [...template, ...input.files];
-    const published = input.class === 'published';
+    identity: Identity,
+    env: Record<string, string>,
+    files: TAppFile[],
+  ): Promise<void> {
+    try {
+      await this.engine.putArchive(name, '/app', IdentityStore.claimArchive(identity, env));
+      this.identities.remember(id, identity);
+      await this.files.write(name, files);
+      await this.engine.rename(name, this.containerName(id));
+    } catch (err) {
+      this.identities.forget(id);
+      await this.engine.remove(name);
+      throw err;
+    }
+  }
+
+  private async createCold(
+    id: string,
+    identity: Identity,
+    env: Record<string, string>,
+    files: TAppFile[],
+  ): Promise<void> {
+    const published = identity.class === 'published';
+    const labels = {
+      ...this.ownLabels,
+      'kiln.instance': id,
+      'kiln.app': identity.app,
+      'kiln.user': identity.user,
+      'kiln.class': identity.class,
+      'kiln.created': identity.created,
+    };
     // A published instance runs from an image with its app inside: nothing to lose when its
     // container restarts (a preview's /app is a tmpfs volume, emptied by a stop).
     const image = published ? this.appImage(id) : this.config.RUNTIME_IMAGE;
-    if (published && files.length === 0)
-      throw new InvalidFileError('a published instance needs its app: give `files` or a `template`');
     if (published)
       await this.engine.buildImage(image, this.files.imageContext(files, this.config.RUNTIME_IMAGE), labels);
-    // Counting and creating are serialized so concurrent creates cannot overshoot a cap.
-    const created = this.createQueue.then(async () => {
-      const all = await this.engine.listNames(this.ownLabels);
-      if (all.length >= this.config.MAX_INSTANCES) {
-        this.metrics.quotaRejections.inc({ scope: 'runner' });
-        throw new InstanceCapError('runner', this.config.MAX_INSTANCES);
-      }
-      const mine = await this.engine.listNames({ ...this.ownLabels, 'kiln.user': input.userId });
-      if (mine.length >= this.config.MAX_INSTANCES_PER_USER) {
-        this.metrics.quotaRejections.inc({ scope: 'user' });
-        throw new InstanceCapError('user', this.config.MAX_INSTANCES_PER_USER);
-      }
+    const creating = `${this.containerName(id)}${CREATING_SUFFIX}`;
+    try {
       const network = await this.ensureNetwork();
       // Created under a temporary name, renamed once its files are in: a runner that dies in
       // between leaves a `-creating` container, which reconciliation removes as an orphan.
       await this.engine.createInstance({
+        ...this.limits(),
         name: creating,
         image,
         appVolume: !published,
         network: this.networkName,
         hosts: { [GATEWAY_HOST_NAME]: network.gateway },
         labels,
-        env: {
-          ...input.env,
-          KILN_APP_ID: input.appId,
-          KILN_GATEWAY_URL: this.config.GATEWAY_URL,
-          // Apps without bindings never use it; the runtime still requires one.
-          KILN_GATEWAY_TOKEN: input.gatewayToken ?? randomBytes(16).toString('hex'),
-        },
-        memoryMb: this.config.INSTANCE_MEMORY_MB,
-        cpus: this.config.INSTANCE_CPUS,
-        pids: this.config.INSTANCE_PIDS,
-        diskMb: this.config.INSTANCE_DISK_MB,
-        tmpMb: this.config.INSTANCE_TMP_MB,
+        env,
         restartOnFailure: published,
       });
-    });
-    this.createQueue = created.catch(() => undefined);
-    await created.catch(async (err: unknown) => {
+    } catch (err) {
       // The network may have been removed under us: set it up again on the next create.
-      if (!(err instanceof InstanceCapError)) this.networkReady = undefined;
+      this.networkReady = undefined;
       if (published) await this.engine.removeImage(image);
       throw err;
-    });
+    }
     try {
       if (files.length > 0 && !published) await this.files.write(creating, files);
       await this.engine.rename(creating, this.containerName(id));
     } catch (err) {
       await this.engine.remove(creating);
+      if (published) await this.engine.removeImage(image);
       throw err;
     }
-    this.touch(id);
-    this.metrics.createSeconds.observe({ class: input.class }, (performance.now() - started) / 1000);
-    if (files.length === 0) return this.get(id);
-    const instance = await this.waitReady(id, this.config.INSTANCE_READY_TIMEOUT_MS);
-    if (instance.state === 'ready')
-      this.metrics.readySeconds.observe({ class: input.class }, (performance.now() - started) / 1000);
-    return instance;
+  }
+
+  /** A pool container: the runtime image running, waiting for an app (infra/runtime/entrypoint.mjs). */
+  private async createPoolContainer(name: string, id: string): Promise<void> {
+    const network = await this.ensureNetwork();
+    await this.engine.createInstance({
+      ...this.limits(),
+      name,
+      image: this.config.RUNTIME_IMAGE,
+      appVolume: true,
+      network: this.networkName,
+      hosts: { [GATEWAY_HOST_NAME]: network.gateway },
+      labels: { ...this.ownLabels, 'kiln.instance': id, 'kiln.pool': 'true', 'kiln.created': new Date().toISOString() },
+      env: { KILN_GATEWAY_URL: this.config.GATEWAY_URL },
+      restartOnFailure: false,
+    });
+  }
+
+  /** The engine-enforced limits every instance container gets. */
+  limits(): Pick<InstanceContainerSpec, 'memoryMb' | 'cpus' | 'pids' | 'diskMb' | 'tmpMb'> {
+    return {
+      memoryMb: this.config.INSTANCE_MEMORY_MB,
+      cpus: this.config.INSTANCE_CPUS,
+      pids: this.config.INSTANCE_PIDS,
+      diskMb: this.config.INSTANCE_DISK_MB,
+      tmpMb: this.config.INSTANCE_TMP_MB,
+    };
   }
 
   async get(id: string): Promise<TInstance> {
@@ -209,8 +347,8 @@ export class InstanceService {
   }
 
   async list(userId?: string): Promise<TInstance[]> {
-    const names = await this.engine.listNames(userId ? { ...this.ownLabels, 'kiln.user': userId } : this.ownLabels);
-    const infos = await Promise.all(names.map((n) => this.engine.inspect(n)));
+    const mine = (await this.instances()).filter((i) => !userId || i.identity?.user === userId);
+    const infos = await Promise.all(mine.map((i) => this.engine.inspect(i.name)));
     return Promise.all(
       infos
         .filter((i): i is ContainerInfo => i !== undefined)
@@ -357,15 +495,15 @@ export class InstanceService {
   }
 
   private async view(id: string, info: ContainerInfo, probeMs: number): Promise<TInstance> {
-    const l = info.labels;
+    const identity = await this.identities.of(info);
     const ready = info.running && info.ip !== undefined && (await answersHttp(info.ip, RUNTIME_PORT, probeMs));
     return {
       id,
-      appId: l['kiln.app'] ?? '',
-      userId: l['kiln.user'] ?? '',
-      class: l['kiln.class'] === 'published' ? 'published' : 'preview',
+      appId: identity?.app ?? '',
+      userId: identity?.user ?? '',
+      class: identity?.class ?? 'preview',
       state: ready ? 'ready' : info.running ? 'starting' : 'exited',
-      createdAt: l['kiln.created'] ?? '',
+      createdAt: identity?.created ?? '',
       previewPath: `/preview/${id}/`,
       exitCode: info.exitCode,
       oomKilled: info.oomKilled,

@@ -3,6 +3,7 @@ import type { RunnerConfig } from '../config.js';
 import type { DockerEngine } from '../docker/docker-engine.js';
 import type { RunnerMetrics } from '../metrics.js';
 import { CREATING_SUFFIX, type InstanceService } from './instance.service.js';
+import { WarmPool } from './warm-pool.js';
 
 export interface SweepReport {
   removedIdle: string[];
@@ -19,7 +20,8 @@ export interface SweepReport {
  *   volumes of this runner that no container uses;
  * - published instances that are not running are started (Docker's on-failure policy restarts
  *   them after a crash, but not after an engine restart or a stop);
- * - previews unused for PREVIEW_IDLE_TTL_MS are removed (running or exited).
+ * - previews unused for PREVIEW_IDLE_TTL_MS are removed (running or exited);
+ * - the warm pool adopts free pool containers it finds running and is topped up.
  */
 export class Supervisor {
   private timer: NodeJS.Timeout | undefined;
@@ -49,6 +51,11 @@ export class Supervisor {
     this.timer = undefined;
   }
 
+  /** Resolves once the warm pool is full (or its fill failed): for tests and benchmarks. */
+  poolSettled(): Promise<void> {
+    return this.instances.pool.settled();
+  }
+
   /** One pass; concurrent callers share it. */
   sweep(): Promise<SweepReport> {
     this.sweeping ??= this.pass().finally(() => (this.sweeping = undefined));
@@ -61,8 +68,23 @@ export class Supervisor {
     await this.instances.ensureNetwork();
     const containers = await this.engine.list(this.instances.ownLabels);
     const now = Date.now();
+    const pool = this.instances.pool;
     for (const c of containers) {
       const id = c.labels['kiln.instance'] ?? '';
+      if (WarmPool.isPoolName(c.name)) {
+        if (pool.isPending(c.name) || (pool.has(c.name) && c.state === 'running')) continue;
+        // Taken by a create in progress (its claim writes the identity, then renames it).
+        if (this.instances.isCreating(id)) continue;
+        // A free container from before a restart is adopted; a stopped, surplus or half-claimed
+        // one (its identity already written) goes.
+        const free = c.state === 'running' && !(await this.instances.identityOf(c));
+        if (free && pool.adopt(c.name)) continue;
+        pool.drop(c.name);
+        await this.engine.remove(c.name);
+        report.removedOrphans.push(id);
+        this.metrics.reaperActions.inc({ action: 'removed_orphan' });
+        continue;
+      }
       if (c.name.endsWith(CREATING_SUFFIX)) {
         // Only this process creates this runner's containers: one not in progress here was left
         // by a runner that died mid-create.
@@ -98,6 +120,7 @@ export class Supervisor {
     }
     report.removedVolumes = await this.engine.removeUnusedVolumes(this.instances.ownLabels);
     if (report.removedVolumes) this.metrics.reaperActions.inc({ action: 'removed_volume' }, report.removedVolumes);
+    pool.refill();
     const acted =
       report.removedIdle.length + report.removedOrphans.length + report.startedPublished.length + report.removedVolumes;
     if (acted > 0) this.log.info({ ...report, adopted: containers.length }, 'reconciled with the engine');

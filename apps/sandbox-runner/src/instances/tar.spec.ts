@@ -17,7 +17,7 @@ describe('instance files and container options', () => {
   });
 
   it('refuses paths that could leave the app folder', () => {
-    for (const p of ['../x', '/etc/passwd', 'a/../../b', 'a/./b', 'a//b', 'a\\b', 'a\0b', ''])
+    for (const p of ['../x', '/etc/passwd', 'a/../../b', 'a/./b', 'a//b', 'a\\b', 'a\0b', '', '.kiln/env.json'])
       assert.equal(ZAppFilePath.safeParse(p).success, false, p);
     assert.equal(ZAppFilePath.safeParse('src/index.ts').success, true);
   });

@@ -8,7 +8,8 @@ import { HostFirewall } from '../docker/host-firewall.js';
 
 export const socket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
 // .ci/run starts dockerd; on a developer machine without an engine these tests are skipped, in CI they fail.
-export const skipWithoutDocker = !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
+export const skipWithoutDocker =
+  !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const IMAGE = 'kiln/runtime:dev';
 
@@ -31,8 +32,7 @@ export async function removeRunnerResources(runnerName: string): Promise<void> {
     await docker.getNetwork(n.Id).remove();
     await new HostFirewall(true).release(`br-${n.Id.slice(0, 12)}`);
   }
-  for (const i of await docker.listImages({ filters: { label } }))
-    await docker.getImage(i.Id).remove({ force: true });
+  for (const i of await docker.listImages({ filters: { label } })) await docker.getImage(i.Id).remove({ force: true });
   const { Volumes } = await docker.listVolumes({ filters: { label } });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove();
 }
