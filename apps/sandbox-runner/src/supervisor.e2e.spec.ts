@@ -74,6 +74,50 @@ describe('idle reaper', { skip: skipWithoutDocker }, () => {
   });
 });
 
+describe('caps under concurrent creates', { skip: skipWithoutDocker }, () => {
+  const RUNNER_NAME = `kc-${randomBytes(4).toString('hex')}`;
+  const app = createRunner(
+    runnerEnv.parse({
+      LOG_LEVEL: 'silent',
+      DOCKER_SOCKET: socket,
+      RUNNER_TOKEN: TOKEN,
+      RUNNER_NAME,
+      MAX_INSTANCES_PER_USER: '3',
+      WARM_POOL_SIZE: '2',
+    }),
+  );
+  before(async () => {
+    ensureImage();
+    await app.ready();
+    await app.supervisor.sweep();
+    await app.supervisor.poolSettled();
+  });
+  after(async () => {
+    await app.close();
+    await removeRunnerResources(RUNNER_NAME);
+  });
+
+  it('six creates at once for one user: exactly three succeed (warm and cold alike), three get 429', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        app
+          .inject({
+            method: 'POST',
+            url: '/instances',
+            headers: { authorization: `Bearer ${TOKEN}` },
+            payload: { appId: `c${i}`, userId: 'carol', files: [WORKER, code(`c${i}`)] },
+          })
+          .then((r) => r.statusCode),
+      ),
+    );
+    assert.deepEqual(
+      statuses.sort(),
+      [201, 201, 201, 429, 429, 429],
+      'the cap holds under concurrency and counts each instance once',
+    );
+  });
+});
+
 describe('runner killed with instances running, then restarted', { skip: skipWithoutDocker }, () => {
   const RUNNER_NAME = `kk-${randomBytes(4).toString('hex')}`;
   let runner: ChildProcess | undefined;

@@ -231,8 +231,8 @@ export class InstanceService {
   /** This runner's instance containers (not unclaimed pool ones, not creates in progress). */
   async instances(): Promise<{ name: string; id: string; state: string; identity: Identity | undefined }[]> {
     const all = await this.engine.list(this.ownLabels);
-    const instances = all.filter((c) => c.labels['kiln.pool'] !== 'true' || !WarmPool.isPoolName(c.name));
     // A `-creating` container is counted through `creating` (or is an orphan about to go).
+    const instances = all.filter((c) => !WarmPool.isPoolName(c.name) && !c.name.endsWith(CREATING_SUFFIX));
     return Promise.all(
       instances.map(async (c) => ({
         name: c.name,
@@ -362,7 +362,8 @@ export class InstanceService {
     for (;;) {
       const instance = await this.get(id);
       if (instance.state !== 'starting' || Date.now() >= deadline) return instance;
-      await new Promise((r) => setTimeout(r, 100));
+      // Apps start in a few hundred ms: poll closely at first, then back off.
+      await new Promise((r) => setTimeout(r, Date.now() < deadline - timeoutMs + 2000 ? 25 : 100));
     }
   }
 
