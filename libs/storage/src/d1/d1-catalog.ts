@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { D1SqlError } from './d1-errors.js';
 import type { D1ResultValue } from './d1-results.js';
 import { MASTER_TABLE } from './translate/identifiers.js';
-import { tableInfoFromSql, uniqueIndexColumns, type TableInfo } from './translate/table-info.js';
+import { tableInfoFromSql, type TableInfo } from './translate/table-info.js';
 import type { CatalogLookup } from './translate/translate-statement.js';
 
 export interface MasterRow {
@@ -10,6 +10,8 @@ export interface MasterRow {
   name: string;
   tbl_name: string;
   sql: string | null;
+  /** For tables: NOCASE columns under the ICU collation Kiln used before (no folded key indexes). */
+  legacy_nocase?: boolean;
 }
 
 /**
@@ -21,16 +23,18 @@ export class Catalog implements CatalogLookup {
 
   constructor(readonly rows: MasterRow[]) {}
 
-  object(name: string, type?: string): MasterRow | undefined {
+  object(name: string, type?: string, except?: string): MasterRow | undefined {
     const lower = name.toLowerCase();
-    return this.rows.find((r) => r.name.toLowerCase() === lower && (!type || r.type === type));
+    return this.rows.find((r) => r.name.toLowerCase() === lower && (!type || r.type === type) && r.type !== except);
   }
 
   table(name: string): TableInfo | undefined {
     const lower = name.toLowerCase();
     if (!this.parsed.has(lower)) {
       const row = this.object(name, 'table');
-      this.parsed.set(lower, row?.sql ? tableInfoFromSql(row.sql) : undefined);
+      const info = row?.sql ? tableInfoFromSql(row.sql) : undefined;
+      if (info) info.foldedKeys = !row?.legacy_nocase;
+      this.parsed.set(lower, info);
     }
     return this.parsed.get(lower);
   }
@@ -39,14 +43,26 @@ export class Catalog implements CatalogLookup {
     return this.rows.filter((r) => r.type === 'table');
   }
 
-  /** The table's unique indexes made with CREATE UNIQUE INDEX, as column lists. */
-  uniqueIndexes(table: string): string[][] {
+  /** The stored CREATE UNIQUE INDEX statements on the table (REPLACE resolves conflicts on them). */
+  uniqueIndexes(table: string): string[] {
     return this.rows
-      .filter((r) => r.type === 'index' && r.sql && r.tbl_name.toLowerCase() === table.toLowerCase())
-      .flatMap((r) => {
-        const columns = uniqueIndexColumns(r.sql ?? '');
-        return columns ? [columns] : [];
-      });
+      .filter(
+        (r) =>
+          r.type === 'index' &&
+          r.sql &&
+          r.tbl_name.toLowerCase() === table.toLowerCase() &&
+          /^CREATE\s+UNIQUE/i.test(r.sql),
+      )
+      .map((r) => r.sql ?? '');
+  }
+
+  hasTriggers(table: string): boolean {
+    const lower = table.toLowerCase();
+    return this.rows.some((r) => r.type === 'trigger' && r.tbl_name.toLowerCase() === lower);
+  }
+
+  isView(name: string): boolean {
+    return this.object(name, 'view') !== undefined;
   }
 
   allTables(): TableInfo[] {
@@ -55,8 +71,15 @@ export class Catalog implements CatalogLookup {
 }
 
 export async function loadCatalog(client: pg.PoolClient | pg.Pool): Promise<Catalog> {
+  // Tables made before NOCASE columns were stored byte-wise have an ICU collation on them and keep
+  // their NOCASE keys as plain UNIQUE constraints, which upserts must name as their arbiter.
   const result = await client.query<MasterRow>(
-    `SELECT type, name, tbl_name, sql FROM ${MASTER_TABLE} ORDER BY kiln_rowid`,
+    `SELECT type, name, tbl_name, sql,
+            type = 'table' AND EXISTS (
+              SELECT 1 FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation
+               WHERE a.attrelid = to_regclass(format('%I', lower(name)))
+                 AND co.collname = 'nocase' AND co.collnamespace = 'kiln_sqlite'::regnamespace) AS legacy_nocase
+       FROM ${MASTER_TABLE} ORDER BY kiln_rowid`,
   );
   return new Catalog(result.rows);
 }

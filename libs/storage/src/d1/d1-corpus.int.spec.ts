@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@kiln/devtools/testing';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { D1Service } from './d1-service.js';
 import { migrateD1Schema } from './d1-schema.js';
@@ -35,6 +35,7 @@ const EXTENDED: Record<number, string> = {
   787: 'SQLITE_CONSTRAINT_FOREIGNKEY',
   1299: 'SQLITE_CONSTRAINT_NOTNULL',
   1555: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  1811: 'SQLITE_CONSTRAINT_TRIGGER',
   2067: 'SQLITE_CONSTRAINT_UNIQUE',
   19: 'SQLITE_CONSTRAINT',
 };
@@ -172,13 +173,36 @@ function difference(ref: Outcome, got: Outcome, mode: Case['mode']): string | un
   return undefined;
 }
 
+/**
+ * The corpus database sorts text like a production Postgres (the postgres image's en_US), not
+ * byte-wise: SQLite compares text by bytes, so Kiln must never lean on the database's collation.
+ */
+async function createCorpusDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL is not set');
+  const name = `kiln_d1corpus_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 describe('D1 differential corpus (node:sqlite vs Kiln D1 on Postgres)', () => {
-  let testDb: TestDatabase;
+  let testDb: { url: string; drop(): Promise<void> };
   let pool: pg.Pool;
   const known = JSON.parse(readFileSync(new URL('known-differences.json', CORPUS), 'utf8')) as Record<string, string>;
 
   before(async () => {
-    testDb = await createTestDatabase('kiln_d1corpus');
+    testDb = await createCorpusDatabase();
     pool = new pg.Pool({ connectionString: testDb.url, max: 4 });
     await migrateD1Schema(pool);
   });

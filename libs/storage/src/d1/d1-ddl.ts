@@ -1,10 +1,13 @@
 import type pg from 'pg';
-import type { Catalog } from './d1-catalog.js';
+import { loadCatalog, type Catalog } from './d1-catalog.js';
 import { D1SqlError } from './d1-errors.js';
 import { MASTER_TABLE } from './translate/identifiers.js';
 import { parseSql } from './translate/parse-sql.js';
 import { tableInfoFromSql } from './translate/table-info.js';
 import type { DdlPlan } from './translate/translate-ddl.js';
+import { renameTableInSql } from './translate/rename-table.js';
+import { translateStatement } from './translate/translate-statement.js';
+import { triggerFunctionName } from './translate/translate-trigger.js';
 
 const INSERT_MASTER = `INSERT INTO ${MASTER_TABLE} (type, name, tbl_name, sql) VALUES ($1, $2, $3, $4)`;
 
@@ -21,7 +24,11 @@ export async function applyDdl(client: pg.PoolClient, plan: DdlPlan, catalog: Ca
 }
 
 async function create(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): Promise<void> {
-  const existing = catalog.object(plan.name);
+  // Triggers have a namespace of their own; tables, indexes and views share one.
+  const existing =
+    plan.objectType === 'trigger'
+      ? catalog.object(plan.name, 'trigger')
+      : catalog.object(plan.name, undefined, 'trigger');
   if (existing) {
     if (plan.ifNotExists) return;
     throw new D1SqlError(
@@ -43,7 +50,11 @@ async function create(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): P
   }
   for (const statement of plan.statements) await client.query(statement);
   const tblName =
-    plan.objectType === 'index' ? (catalog.object(plan.tableName, 'table')?.name ?? plan.tableName) : plan.name;
+    plan.objectType === 'index'
+      ? (catalog.object(plan.tableName, 'table')?.name ?? plan.tableName)
+      : plan.objectType === 'trigger'
+        ? plan.tableName
+        : plan.name;
   await client.query(INSERT_MASTER, [plan.objectType, plan.name, tblName, plan.masterSql ?? null]);
   if (plan.objectType === 'table' && plan.masterSql) {
     // SQLite lists the indexes behind UNIQUE and non-rowid PRIMARY KEY constraints, without SQL.
@@ -67,6 +78,11 @@ async function drop(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): Pro
   }
   for (const statement of plan.statements) await client.query(statement);
   if (plan.objectType === 'table') {
+    // The table's triggers went with it; their functions did not.
+    for (const trigger of catalog.rows.filter(
+      (r) => r.type === 'trigger' && r.tbl_name.toLowerCase() === plan.name.toLowerCase(),
+    ))
+      await client.query(`DROP FUNCTION IF EXISTS "${triggerFunctionName(trigger.name)}"()`);
     await client.query(`DELETE FROM ${MASTER_TABLE} WHERE lower(tbl_name) = lower($1)`, [plan.name]);
     // CASCADE took dependent views with it.
     await client.query(
@@ -103,7 +119,7 @@ async function alter(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): Pr
       [plan.tableName, change.newName, sql],
     );
     await client.query(
-      `UPDATE ${MASTER_TABLE} SET tbl_name = $2 WHERE type = 'index' AND lower(tbl_name) = lower($1)`,
+      `UPDATE ${MASTER_TABLE} SET tbl_name = $2 WHERE type IN ('index', 'trigger') AND lower(tbl_name) = lower($1)`,
       [plan.tableName, change.newName],
     );
     if (catalog.object('sqlite_sequence'))
@@ -111,11 +127,32 @@ async function alter(client: pg.PoolClient, plan: DdlPlan, catalog: Catalog): Pr
         plan.tableName,
         change.newName,
       ]);
+    await renameInTriggers(client, catalog, plan.tableName, change.newName);
   } else {
     await client.query(`UPDATE ${MASTER_TABLE} SET sql = $2 WHERE type = 'table' AND lower(name) = lower($1)`, [
       plan.tableName,
       sql,
     ]);
+  }
+}
+
+/**
+ * Triggers naming a renamed table (on it, or in their body) get SQLite's rewritten text, and
+ * their functions are translated again from it: a function body names tables by name.
+ */
+async function renameInTriggers(client: pg.PoolClient, before: Catalog, from: string, to: string): Promise<void> {
+  const triggers = before.rows.filter((r) => r.type === 'trigger' && r.sql);
+  if (triggers.length === 0) return;
+  const after = await loadCatalog(client);
+  for (const trigger of triggers) {
+    const sql = renameTableInSql(trigger.sql ?? '', from, to);
+    if (sql === trigger.sql) continue;
+    await client.query(`UPDATE ${MASTER_TABLE} SET sql = $2 WHERE type = 'trigger' AND name = $1`, [trigger.name, sql]);
+    const [parsed] = parseSql(sql);
+    const translated = parsed ? translateStatement(parsed, [], after) : undefined;
+    if (translated?.kind !== 'ddl') continue;
+    await client.query(`DROP FUNCTION IF EXISTS "${triggerFunctionName(trigger.name)}"() CASCADE`);
+    for (const statement of translated.plan.statements) await client.query(statement);
   }
 }
 

@@ -32,6 +32,10 @@ export interface SessionState {
 /** Runs translated statements of one D1 database inside an open transaction. */
 export class D1Executor {
   private catalog: Catalog | undefined;
+  /** kiln.trigger_changes as last read (the setting lives as long as the request's transaction). */
+  private triggerRows = 0;
+  /** Every meta answered in this transaction: size_after is filled in once, at the end. */
+  private readonly metas: D1Meta[] = [];
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -87,7 +91,8 @@ export class D1Executor {
         throw new D1RequestError('Wrong number of parameter bindings for SQL query.');
       try {
         result = await this.execute(translated, query.params, catalog);
-        if (translated.kind === 'ddl') schemaChanged = true;
+        // Miniflare's D1 reports changed_db for tables, indexes and views, not for triggers.
+        if (translated.kind === 'ddl' && translated.plan.objectType !== 'trigger') schemaChanged = true;
       } catch (error) {
         throw fromPgError(error, catalog, statement.text) ?? error;
       }
@@ -147,7 +152,7 @@ export class D1Executor {
         if (statements.length !== 1 || !statement) return;
         const translated = translateStatement(statement, query.params, catalog, { inlineParams: true });
         if (translated.kind !== 'dml' || translated.paramCount !== query.params.length) return;
-        if (translated.cascades.length) return;
+        if (translated.cascades.length || translated.triggered) return;
         if (STATE_FUNCTIONS.test(translated.sql)) return;
         plan.push(translated);
       } catch {
@@ -157,9 +162,28 @@ export class D1Executor {
     return plan;
   }
 
+  /**
+   * Sets meta.size_after on every statement of the request: the bytes Postgres uses for the
+   * database's tables with their indexes and TOAST (pg_total_relation_size, so it moves in 8 KB
+   * pages and is not a SQLite file size). Measured only when the request changed the database
+   * (or nothing is known yet) and Postgres can still answer; otherwise `known` is reused.
+   */
+  async settleSize(known: number | undefined, canQuery: boolean): Promise<number | undefined> {
+    const changed = this.metas.some((m) => m.changed_db);
+    let size = known;
+    if (canQuery && (changed || size === undefined)) {
+      const res = await this.client.query<{ size: string }>(
+        "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) AS size FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')",
+      );
+      size = Number(res.rows[0]?.size ?? 0);
+    }
+    for (const meta of this.metas) meta.size_after = size ?? 0;
+    return size;
+  }
+
   /** D1's meta; changed_db is also true after DDL, which changes the database without rows. */
   private meta(before: SessionState, duration: number, read: number, schemaChanged = false): D1Meta {
-    return {
+    const meta: D1Meta = {
       served_by: 'kiln-d1',
       served_by_region: 'kiln',
       served_by_primary: true,
@@ -172,6 +196,8 @@ export class D1Executor {
       rows_read: read,
       rows_written: this.state.totalChanges - before.totalChanges,
     };
+    this.metas.push(meta);
+    return meta;
   }
 
   private async execute(translated: ReturnType<typeof translateStatement>, params: D1Value[], catalog: Catalog) {
@@ -201,9 +227,24 @@ export class D1Executor {
         const result = await this.finishDml(translated, res, catalog);
         if (translated.cascades.length)
           this.state.totalChanges += (await this.rowsChangedIn(translated.cascades)) - cascaded;
+        if (translated.triggered) this.state.totalChanges += await this.triggerChanges();
         return result;
       }
     }
+  }
+
+  /**
+   * Rows the statement's triggers wrote: SQLite's total_changes (D1's meta.changes) counts them,
+   * changes() does not. The trigger functions add them up in a transaction-local setting.
+   */
+  private async triggerChanges(): Promise<number> {
+    const res = await this.client.query<{ n: string | null }>(
+      "SELECT current_setting('kiln.trigger_changes', true) AS n",
+    );
+    const total = Number(res.rows[0]?.n || 0);
+    const added = total - this.triggerRows;
+    this.triggerRows = total;
+    return added;
   }
 
   /** Rows deleted or updated in these tables so far in this transaction (Postgres' own counters). */

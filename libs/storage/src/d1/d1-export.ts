@@ -68,8 +68,9 @@ export async function exportDatabase(service: D1Transactions, ref: TenantRef): P
           );
         }
       }
-      for (const row of catalog.rows)
-        if ((row.type === 'index' || row.type === 'view') && row.sql) lines.push(`${row.sql};`);
+      // Triggers last, as sqlite3 .dump writes them: loading the rows must not fire them.
+      for (const type of ['index', 'view', 'trigger'])
+        for (const row of catalog.rows) if (row.type === type && row.sql) lines.push(`${row.sql};`);
       return `${lines.join('\n')}\n`;
     },
     { readOnly: true },

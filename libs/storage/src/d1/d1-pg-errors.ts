@@ -31,7 +31,13 @@ export function fromPgError(error: unknown, catalog: Catalog, source = ''): D1Sq
   switch (error.code) {
     case '23505': {
       const columns = /^Key \((.*)\)=/.exec(error.detail ?? '')?.[1]?.split(', ') ?? [];
-      const names = columns.map((c) => `${shown}.${displayColumn(catalog, table, c.replace(/^"|"$/g, ''))}`).join(', ');
+      // A NOCASE key's index is on kiln_sqlite.fold_ascii(column).
+      const bare = (c: string) => c.replace(/^kiln_sqlite\.fold_ascii\((.*)\)$/, '$1').replace(/^"|"$/g, '');
+      const names = columns.map((c) => `${shown}.${displayColumn(catalog, table, bare(c))}`).join(', ');
+      // An index on expressions: SQLite names the index instead of columns.
+      const index = error.constraint ? catalog.object(error.constraint, 'index') : undefined;
+      if (index && columns.some((c) => bare(c).includes('(')))
+        return make(`UNIQUE constraint failed: index '${index.name}'`, 'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_UNIQUE');
       const primary = error.constraint?.endsWith('_pkey') ?? false;
       return make(
         `UNIQUE constraint failed: ${names}`,
@@ -74,6 +80,9 @@ export function fromPgError(error: unknown, catalog: Catalog, source = ''): D1Sq
       return make(`near "${/at or near "([^"]*)"/.exec(error.message)?.[1] ?? ''}": syntax error`);
     case '22032':
       return make('malformed JSON');
+    case 'KLN01':
+      // RAISE(ABORT|FAIL|ROLLBACK, 'message') in a trigger.
+      return make(error.message, 'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_TRIGGER');
     case '22P02':
     case '42804':
     case '42883':

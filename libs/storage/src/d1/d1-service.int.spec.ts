@@ -127,4 +127,26 @@ describe('D1Service', () => {
     await service.wipe(copy);
     assert.deepEqual(await service.listTables(copy), []);
   });
+
+  it('reports meta.size_after as the bytes the database uses, growing with its rows', async () => {
+    const ref: TenantRef = { appId: 'app-one', resourceId: 'size-db' };
+    const sizeOf = (answer: unknown): number[] =>
+      (answer as { meta: { size_after: number } }[]).map((element) => element.meta.size_after);
+    const [empty] = sizeOf(await call(service, ref, { sql: 'CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT)' }));
+    assert.ok(empty !== undefined && empty > 0, `size after CREATE TABLE: ${empty}`);
+    const filled = sizeOf(
+      await call(
+        service,
+        ref,
+        Array.from({ length: 4 }, (_, i) => ({
+          sql: "INSERT INTO blobs (body) SELECT ? || printf('%d', value) FROM json_each(?)",
+          params: ['x'.repeat(500), JSON.stringify(Array.from({ length: 200 }, (_, j) => i * 200 + j))],
+        })),
+      ),
+    );
+    assert.equal(new Set(filled).size, 1, 'one size for every statement of the batch');
+    assert.ok((filled[0] ?? 0) > empty + 400_000, `size after 800 rows of 500 bytes: ${filled[0]} (was ${empty})`);
+    // A read reports the size measured by the last write.
+    assert.deepEqual(sizeOf(await call(service, ref, { sql: 'SELECT count(*) FROM blobs' })), [filled[0]]);
+  });
 });

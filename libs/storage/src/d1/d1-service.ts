@@ -28,6 +28,8 @@ export class D1Service implements BindingService {
   private readonly ensured = new Set<string>();
   private readonly catalogs = new Map<string, Catalog>();
   private readonly sessions = new Map<string, SessionState>();
+  /** Each database's last measured size (meta.size_after), so reads do not measure again. */
+  private readonly sizes = new Map<string, number>();
   private readonly namer = new ColumnNamer();
   private bookmark = 0;
 
@@ -73,6 +75,7 @@ export class D1Service implements BindingService {
     if (live.length === 0) throw new D1RequestError('No SQL statements detected.');
     return this.transaction(ref, async (executor) => {
       const results = await executor.runBatch(live);
+      await this.settleSize(ref, executor, true);
       return results.map((result) => successElement(result, format));
     });
   }
@@ -98,16 +101,25 @@ export class D1Service implements BindingService {
           padded.push(element);
         } catch (error) {
           if (!(error instanceof D1SqlError)) throw error;
+          // The transaction has failed: the lines before report the last known size.
+          await this.settleSize(ref, executor, false);
           failure = [...padded, { success: false, error: error.d1Message }];
           throw error;
         }
       }
+      await this.settleSize(ref, executor, true);
       return out;
     }).catch((error: unknown) => {
       if (failure) return failure;
       throw error;
     });
     return result;
+  }
+
+  private async settleSize(ref: TenantRef, executor: D1Executor, canQuery: boolean): Promise<void> {
+    const schema = schemaFor(ref);
+    const size = await executor.settleSize(this.sizes.get(schema), canQuery);
+    if (size !== undefined) this.sizes.set(schema, size);
   }
 
   /** Runs `work` in one transaction with the database's schema as the only search path. */
@@ -204,6 +216,7 @@ export class D1Service implements BindingService {
     this.ensured.delete(schema);
     this.catalogs.delete(schema);
     this.sessions.delete(schema);
+    this.sizes.delete(schema);
     this.namer.forget();
   }
 

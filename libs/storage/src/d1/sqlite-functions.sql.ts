@@ -103,6 +103,9 @@ BEGIN
   IF v IS NULL THEN RETURN 'NULL'; END IF;
   IF t = 'bytea'::regtype THEN RETURN 'X''' || upper(encode(v::bytea, 'hex')) || ''''; END IF;
   IF t IN ('bigint'::regtype, 'integer'::regtype, 'numeric'::regtype, 'double precision'::regtype) THEN RETURN v::text; END IF;
+  -- A JSON value (json_extract, json_each): a number as written, text quoted.
+  IF t = 'jsonb'::regtype AND jsonb_typeof(v::jsonb) = 'number' THEN RETURN v::text; END IF;
+  IF t = 'jsonb'::regtype THEN RETURN '''' || replace(v::jsonb #>> '{}', '''', '''''') || ''''; END IF;
   RETURN '''' || replace(v::text, '''', '''''') || '''';
 END $$;
 
@@ -236,6 +239,31 @@ CREATE OR REPLACE FUNCTION kiln_sqlite.num_prefix(v text) RETURNS float8 LANGUAG
 
 CREATE OR REPLACE FUNCTION kiln_sqlite.cast_int(v text) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
   SELECT trunc(kiln_sqlite.num_prefix(v))::bigint $$;
+
+-- Triggers (translate-trigger.ts). RAISE(ABORT, msg) fails with SQLSTATE KLN01, which the
+-- service reports as SQLite's SQLITE_CONSTRAINT_TRIGGER; volatile, so it is never pre-evaluated.
+CREATE OR REPLACE FUNCTION kiln_sqlite.raise(message text) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+BEGIN RAISE EXCEPTION USING MESSAGE = COALESCE(message, ''), ERRCODE = 'KLN01'; END $$;
+
+-- Triggers running now (this transaction), so a trigger's own writes do not fire it again.
+CREATE OR REPLACE FUNCTION kiln_sqlite.trigger_enter(name text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+DECLARE active text[] := COALESCE(NULLIF(current_setting('kiln.active_triggers', true), ''), '{}')::text[];
+BEGIN
+  IF name = ANY(active) THEN RETURN false; END IF;
+  PERFORM set_config('kiln.active_triggers', (active || name)::text, true);
+  RETURN true;
+END $$;
+CREATE OR REPLACE FUNCTION kiln_sqlite.trigger_leave(name text) RETURNS void LANGUAGE sql VOLATILE AS $$
+  SELECT set_config('kiln.active_triggers',
+    array_remove(COALESCE(NULLIF(current_setting('kiln.active_triggers', true), ''), '{}')::text[], name)::text, true) $$;
+-- Rows written by trigger bodies in this transaction (meta.changes counts them, as D1 does).
+CREATE OR REPLACE FUNCTION kiln_sqlite.trigger_changes(n bigint) RETURNS void LANGUAGE sql VOLATILE AS $$
+  SELECT set_config('kiln.trigger_changes',
+    (COALESCE(NULLIF(current_setting('kiln.trigger_changes', true), ''), '0')::bigint + n)::text, true) $$;
+
+-- SQLite's NOCASE: ASCII letters folded, everything else compared by bytes.
+CREATE OR REPLACE FUNCTION kiln_sqlite.fold_ascii(v text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT translate(v, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C" $$;
 
 -- Nondeterministic collations do not support LIKE, so the translator compares under "C" there.
 DO $$ BEGIN

@@ -62,3 +62,18 @@ INSERT OR REPLACE INTO multi (email, handle, n) SELECT email, handle, n + 10 FRO
 INSERT OR REPLACE INTO multi (email, handle, n) VALUES (?, ?, ?) -- params: ["z@x", "z", "5"]
 SELECT * FROM multi ORDER BY id
 SELECT changes(), last_insert_rowid()
+-- REPLACE against unique indexes on expressions and partial unique indexes.
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT, handle TEXT, deleted INTEGER DEFAULT 0)
+CREATE UNIQUE INDEX accounts_email ON accounts (lower(email))
+CREATE UNIQUE INDEX accounts_handle ON accounts (handle) WHERE deleted = 0
+INSERT INTO accounts (email, handle, deleted) VALUES ('A@x.io', 'ann', 0), ('b@x.io', 'bob', 1), ('c@x.io', 'bob', 0)
+INSERT INTO accounts (email, handle, deleted) VALUES ('a@X.IO', 'other', 0)
+INSERT OR REPLACE INTO accounts (email, handle, deleted) VALUES ('a@X.IO', 'ann2', 0)
+SELECT id, email, handle, deleted FROM accounts ORDER BY id
+INSERT OR REPLACE INTO accounts (email, handle, deleted) VALUES ('d@x.io', 'bob', 0)
+SELECT id, email, handle, deleted FROM accounts ORDER BY id
+INSERT OR REPLACE INTO accounts (email, handle, deleted) VALUES ('e@x.io', 'bob', 1)
+SELECT id, email, handle, deleted FROM accounts ORDER BY id
+REPLACE INTO accounts (email, handle) VALUES ('E@X.IO', 'eve')
+SELECT id, email, handle, deleted FROM accounts ORDER BY id
+SELECT changes(), last_insert_rowid()

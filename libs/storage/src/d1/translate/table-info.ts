@@ -10,6 +10,8 @@ export interface ColumnInfo {
   defaultText: string | null;
   /** 1-based position in the primary key, 0 when not part of it. */
   pk: number;
+  /** Declared COLLATE NOCASE: compared, sorted and kept unique with ASCII case folded. */
+  nocase: boolean;
 }
 
 export interface ForeignKeyInfo {
@@ -32,6 +34,8 @@ export interface TableInfo {
   foreignKeys: ForeignKeyInfo[];
   /** CHECK constraints in declaration order, as SQLite names them in errors (name, else text). */
   checks: string[];
+  /** False for a table whose NOCASE keys are plain UNIQUE constraints (made by an older Kiln). */
+  foldedKeys?: boolean;
 }
 
 type Source = { text: string; base: number };
@@ -99,6 +103,7 @@ function addColumn(info: TableInfo, def: ColumnDefinition, src: Source): void {
     notNull: false,
     defaultText: null,
     pk: 0,
+    nocase: false,
   };
   info.columns.push(column);
   for (const c of def.constraints) {
@@ -123,10 +128,14 @@ function addColumn(info: TableInfo, def: ColumnDefinition, src: Source): void {
         const { value: expr, notNull } = splitDefault(constraint.expr);
         if (notNull) column.notNull = true;
         // `DEFAULT x COLLATE y` parses as one expression; the collation belongs to the column.
-        const value = expr.type === 'binary_expr' && expr.operator === 'COLLATE' ? (expr.left as Node) : expr;
-        column.defaultText = slice(src, value);
+        const collated = expr.type === 'binary_expr' && expr.operator === 'COLLATE';
+        if (collated && identName(expr.right).toUpperCase() === 'NOCASE') column.nocase = true;
+        column.defaultText = slice(src, collated ? expr.left : expr);
         break;
       }
+      case 'constraint_collate':
+        column.nocase = identName(constraint.collation).toUpperCase() === 'NOCASE';
+        break;
       case 'references_specification':
         info.foreignKeys.push(foreignKey(constraint, [column.name]));
         break;
@@ -180,19 +189,4 @@ export function splitDefault(expr: Node): { value: Node; notNull: boolean } {
     if (op === 'NOT NULL' || op === 'NOTNULL') return { value: expr.expr, notNull: true };
   }
   return { value: expr, notNull: false };
-}
-
-/**
- * The columns of a `CREATE UNIQUE INDEX` on plain columns (as stored in sqlite_master), or
- * undefined for other indexes, partial ones and ones on expressions.
- */
-export function uniqueIndexColumns(sql: string): string[] | undefined {
-  const node = parseSql(sql)[0]?.node;
-  if (node?.type !== 'create_index_stmt' || node.indexTypeKw?.name !== 'UNIQUE') return undefined;
-  if (node.clauses.length > 0) return undefined;
-  const list = node.columns.type === 'paren_expr' ? node.columns.expr : undefined;
-  const specs: Node[] = list?.type === 'list_expr' ? list.items : [];
-  const names = specs.map((spec) => (spec.type === 'index_specification' ? spec.expr : spec));
-  if (names.length === 0 || !names.every((n) => n.type === 'identifier')) return undefined;
-  return names.map((n) => identName(n));
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { D1SqlError } from '../d1-errors.js';
 import { storageType } from './affinity.js';
 import { items, keywordText, kid, kids, nameOf, type N } from './cst.js';
@@ -7,8 +8,10 @@ import type { Node } from 'sql-parser-cst';
 import type { CatalogLookup } from './translate-statement.js';
 import { emitQuery } from './translate-statement.js';
 import type { SqlEmitter } from './translate-expr.js';
+import { comparesNocase, folded } from './translate-operators.js';
+import { translateTrigger, triggerFunctionName } from './translate-trigger.js';
 
-export type ObjectType = 'table' | 'index' | 'view';
+export type ObjectType = 'table' | 'index' | 'view' | 'trigger';
 
 /** What a DDL statement does, for the executor to apply alongside the emulated sqlite_master. */
 export interface DdlPlan {
@@ -67,10 +70,17 @@ export function translateDdl(e: SqlEmitter, node: N, text: string, catalog: Cata
       const tableNode = kid(node, 'table');
       const tableName = objectName(tableNode);
       const unique = keywordText(kid(node, 'indexTypeKw')) === 'UNIQUE';
+      const indexed = catalog.table(tableName);
       const columns = items(kid(node, 'columns')).map((spec) => {
         const expr = kid(spec, 'expr') ?? spec;
         const desc = kid(spec, 'direction')?.type === 'sort_direction_desc';
-        return `${e.emit(expr)}${desc ? ' DESC' : ''}`;
+        const key =
+          expr.type === 'identifier'
+            ? keyColumn(indexed, nameOf(expr))
+            : comparesNocase(e, expr)
+              ? `(${folded(e, expr)})`
+              : e.emit(expr);
+        return `${key}${desc ? ' DESC' : ''}`;
       });
       const where = kids(node, 'clauses').find((c) => c.type === 'where_clause');
       const sql = `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${pgName(name)} ON ${tableNode ? e.tableName(tableNode) : ''} (${columns.join(', ')})${where ? ` ${e.emit(where)}` : ''}`;
@@ -125,8 +135,33 @@ export function translateDdl(e: SqlEmitter, node: N, text: string, catalog: Cata
     }
     case 'alter_table_stmt':
       return alterTable(e, node, catalog);
-    case 'create_trigger_stmt':
-      throw new D1SqlError('triggers are not supported by Kiln D1');
+    case 'create_trigger_stmt': {
+      const nameNode = kid(node, 'name');
+      createdName(nameNode);
+      const trigger = translateTrigger(e, node, catalog);
+      return {
+        action: 'create',
+        objectType: 'trigger',
+        name: trigger.name,
+        tableName: trigger.table,
+        ifNotExists: Array.isArray(node.ifNotExistsKw),
+        ifExists: false,
+        statements: trigger.statements,
+        masterSql: masterSql('TRIGGER', text, nameNode, base),
+      };
+    }
+    case 'drop_trigger_stmt': {
+      const name = objectName(kid(node, 'trigger'));
+      return {
+        action: 'drop',
+        objectType: 'trigger',
+        name,
+        tableName: name,
+        ifNotExists: false,
+        ifExists: Array.isArray(node.ifExistsKw),
+        statements: [`DROP FUNCTION IF EXISTS "${triggerFunctionName(name)}"() CASCADE`],
+      };
+    }
     case 'create_virtual_table_stmt':
       throw new D1SqlError('virtual tables are not supported by Kiln D1');
     default:
@@ -146,17 +181,24 @@ function createTable(e: SqlEmitter, node: N, text: string, base: number): DdlPla
   for (const item of items(kid(node, 'columns'))) {
     if (item.type === 'column_definition') defs.push(columnDefinition(e, item, info, () => checkIndex++));
     else {
-      const constraint = tableConstraint(e, item, () => checkIndex++);
+      const constraint = tableConstraint(e, item, info, () => checkIndex++);
       if (constraint) defs.push(constraint);
     }
   }
   if (info.rowidAlias) defs.push(`"${ROWID_COLUMN}" bigint GENERATED ALWAYS AS (${pgName(info.rowidAlias)}) STORED`);
   else defs.push(`"${ROWID_COLUMN}" bigint NOT NULL UNIQUE`);
   const table = pgName(name);
-  const rowidColumn = info.rowidAlias ? info.rowidAlias.toLowerCase() : ROWID_COLUMN;
   const statements = [
     `CREATE TABLE ${table} (${defs.join(', ')})`,
-    `CREATE TRIGGER kiln_rowid BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION kiln_sqlite.assign_rowid(${sqlString(rowidColumn)}, ${info.autoincrement ? "'autoinc'" : "'plain'"}, ${sqlString(name)})`,
+    rowidTrigger(info, name),
+    // UNIQUE and PRIMARY KEY on NOCASE columns: unique on the ASCII-folded value, as SQLite is.
+    // (`_pkey` makes a violation of the primary key's report SQLITE_CONSTRAINT_PRIMARYKEY.)
+    ...info.uniques
+      .filter((key) => key.some((c) => isNocase(info, c)))
+      .map(
+        (key) =>
+          `CREATE UNIQUE INDEX "kiln_nocase_${randomBytes(8).toString('hex')}${key === info.primaryKey ? '_pkey' : ''}" ON ${table} (${key.map((c) => keyColumn(info, c)).join(', ')})`,
+      ),
   ];
   return {
     action: 'create',
@@ -190,7 +232,8 @@ function columnDefinition(e: SqlEmitter, def: N, info: TableInfo, nextCheck: () 
       case 'constraint_null':
         break;
       case 'constraint_unique':
-        parts.push('UNIQUE');
+        // A NOCASE column is kept unique by an index on its folded value (createTable).
+        if (!column?.nocase) parts.push('UNIQUE');
         break;
       case 'constraint_check': {
         const expr = kid(constraint, 'expr');
@@ -232,10 +275,24 @@ function columnDefinition(e: SqlEmitter, def: N, info: TableInfo, nextCheck: () 
   return parts.join(' ');
 }
 
+/** The trigger that assigns rowids; it names the table for sqlite_sequence (AUTOINCREMENT). */
+function rowidTrigger(info: TableInfo, name: string): string {
+  const rowidColumn = info.rowidAlias ? info.rowidAlias.toLowerCase() : ROWID_COLUMN;
+  return `CREATE TRIGGER kiln_rowid BEFORE INSERT ON ${pgName(name)} FOR EACH ROW EXECUTE FUNCTION kiln_sqlite.assign_rowid(${sqlString(rowidColumn)}, ${info.autoincrement ? "'autoinc'" : "'plain'"}, ${sqlString(name)})`;
+}
+
+export const isNocase = (info: TableInfo | undefined, column: string): boolean =>
+  info?.columns.some((c) => c.nocase && c.name.toLowerCase() === column.toLowerCase()) ?? false;
+
+/** A key column as unique indexes and ON CONFLICT targets name it: NOCASE ones folded. */
+export const keyColumn = (info: TableInfo | undefined, column: string): string =>
+  isNocase(info, column) && info?.foldedKeys !== false ? `(kiln_sqlite.fold_ascii(${pgName(column)}))` : pgName(column);
+
 function collation(name: string): string {
   const upper = name.toUpperCase();
-  if (upper === 'NOCASE') return 'kiln_sqlite.nocase';
-  if (upper === 'BINARY' || upper === 'RTRIM') return '"C"';
+  // NOCASE columns are stored byte-wise too: the translator folds ASCII case where they are
+  // compared (Postgres collations cannot fold ASCII only and keep byte order).
+  if (upper === 'BINARY' || upper === 'RTRIM' || upper === 'NOCASE') return '"C"';
   throw new D1SqlError(`no such collation sequence: ${name}`);
 }
 
@@ -252,7 +309,7 @@ function references(e: SqlEmitter, spec: N): string {
   return `REFERENCES ${table ? e.tableName(table) : ''}${columns.length ? ` (${columns.join(', ')})` : ''}${actions.length ? ` ${actions.join(' ')}` : ''}${deferrable}`;
 }
 
-function tableConstraint(e: SqlEmitter, item: N, nextCheck: () => number): string | undefined {
+function tableConstraint(e: SqlEmitter, item: N, info: TableInfo, nextCheck: () => number): string | undefined {
   const named = item.type === 'constraint';
   const constraint = named ? (kid(item, 'constraint') ?? item) : item;
   const cols = (key: string) =>
@@ -263,6 +320,7 @@ function tableConstraint(e: SqlEmitter, item: N, nextCheck: () => number): strin
     case 'constraint_primary_key':
       return `PRIMARY KEY (${cols('columns')})`;
     case 'constraint_unique':
+      if (items(kid(constraint, 'columns')).some((c) => isNocase(info, nameOf(kid(c, 'expr') ?? c)))) return undefined;
       return `UNIQUE (${cols('columns')})`;
     case 'constraint_check': {
       const expr = kid(constraint, 'expr');
@@ -279,7 +337,8 @@ function tableConstraint(e: SqlEmitter, item: N, nextCheck: () => number): strin
 
 function alterTable(e: SqlEmitter, node: N, catalog: CatalogLookup): DdlPlan {
   const tableName = objectName(kid(node, 'table'));
-  if (!catalog.table(tableName)) throw new D1SqlError(`no such table: ${tableName}`);
+  const current = catalog.table(tableName);
+  if (!current) throw new D1SqlError(`no such table: ${tableName}`);
   const actions = items(kid(node, 'actions'));
   if (actions.length !== 1 || !actions[0])
     throw new D1SqlError('only one ALTER TABLE action per statement is supported');
@@ -316,7 +375,12 @@ function alterTable(e: SqlEmitter, node: N, catalog: CatalogLookup): DdlPlan {
       const newName = createdName(kid(action, 'newName'));
       return {
         ...plan,
-        statements: [`ALTER TABLE ${table} RENAME TO ${pgName(newName)}`],
+        // The rowid trigger names the table in sqlite_sequence: it must follow the new name.
+        statements: [
+          `ALTER TABLE ${table} RENAME TO ${pgName(newName)}`,
+          `DROP TRIGGER kiln_rowid ON ${pgName(newName)}`,
+          rowidTrigger(current, newName),
+        ],
         alter: { kind: 'rename_table', newName },
       };
     }

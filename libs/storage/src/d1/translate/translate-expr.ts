@@ -1,6 +1,6 @@
 import { D1SqlError } from '../d1-errors.js';
 import { castType } from './affinity.js';
-import { isNode, items, keywordText, kid, nameOf, operatorOf, raw, showNode, whitespace, type N } from './cst.js';
+import { isNode, items, keywordText, kid, nameOf, raw, showNode, whitespace, type N } from './cst.js';
 import {
   assertSafeName,
   assertSchemaQualifier,
@@ -11,15 +11,22 @@ import {
   ROWID_COLUMN,
   ROWID_NAMES,
 } from './identifiers.js';
+import { emitJsonTable, isJsonTableCall } from './json-table.js';
 import { inlineValue, paramCast, type D1Value, type ParamNumbering } from './params.js';
+import { Scopes } from './scopes.js';
 import { translateCall } from './translate-functions.js';
+import { translateLimit, translateOrderBy, translateSortSpec } from './translate-order.js';
+import type { CatalogLookup } from './translate-statement.js';
 import {
   isBoolish,
+  isJsonValue,
+  translateBetween,
   translateBinary,
   translateCase,
   translateCast,
   translatePostfix,
   translatePrefix,
+  translateRaise,
 } from './translate-operators.js';
 
 export interface EmitContext {
@@ -29,6 +36,10 @@ export interface EmitContext {
   values: readonly D1Value[];
   /** Write bound values into the SQL (for a batch sent as one multi-statement query). */
   inlineParams?: boolean;
+  /** The database's tables, for telling a table's column from a JSON table function's. */
+  catalog?: CatalogLookup;
+  /** A trigger body: NEW./OLD. name the row, RAISE() is allowed, parameters are not. */
+  trigger?: boolean;
 }
 
 const MASTER_NAMES = new Set(['sqlite_master', 'sqlite_schema', 'sqlite_temp_master', 'sqlite_temp_schema']);
@@ -48,10 +59,19 @@ export class SqlEmitter {
   /** Set while emitting a table position, where names are tables rather than columns. */
   private concreteParams = false;
   private subqueries = 0;
+  /**
+   * Set for the SELECT of INSERT … SELECT, to the target columns' types: Postgres coerces its bare
+   * literals to them itself; JSON values (jsonb) are cast from their text.
+   */
+  insertSource: string[] | undefined;
   /** In an upsert's DO UPDATE, SQLite reads bare column names as the target table's. */
   columnQualifier: string | undefined;
+  /** The tables and JSON table functions in scope of the statements being emitted. */
+  readonly scopes: Scopes;
 
-  constructor(readonly ctx: EmitContext) {}
+  constructor(readonly ctx: EmitContext) {
+    this.scopes = new Scopes(ctx.catalog);
+  }
 
   slice(node: N): string {
     const { text, base } = this.ctx.source;
@@ -72,7 +92,26 @@ export class SqlEmitter {
   value(node: N): string {
     const text = this.emit(node);
     if (isBoolish(node)) return `(${text})::int`;
+    // A JSON table's value is a jsonb scalar; functions take it as SQLite's text form.
+    if (this.isJsonValue(node)) return `kiln_sqlite.jtext(${text})`;
     return text;
+  }
+
+  /** Whether the expression is a JSON table function's key/value/atom (a jsonb scalar). */
+  isJsonValue(node: N): boolean {
+    if (node.type === 'paren_expr') {
+      const inner = kid(node, 'expr');
+      if (!inner) return false;
+      if (inner.type === 'select_stmt')
+        return this.scopes.firstColumn(inner, (expr) => isJsonValue(this, expr)) ?? false;
+      return this.isJsonValue(inner);
+    }
+    return this.scopes.isJsonValueColumn(node);
+  }
+
+  /** Where jsonb is fine as is (results, typeof, JSON builders): the value keeps its type. */
+  typedValue(node: N): string {
+    return this.isJsonValue(node) ? this.emit(node) : this.concrete(node);
   }
 
   /** Parameters here get a concrete type from their bound value (Postgres cannot infer one). */
@@ -120,10 +159,15 @@ export class SqlEmitter {
       case 'identifier':
       case 'member_expr':
         return this.tableName(node);
+      case 'func_call':
+        if (isJsonTableCall(node)) return emitJsonTable(this, node, undefined);
+        return this.emit(node);
       case 'alias': {
         const expr = kid(node, 'expr');
         const alias = kid(node, 'alias');
         if (!expr || !alias) return this.generic(node);
+        if (isJsonTableCall(expr))
+          return `${whitespace(node, 'leading')}${emitJsonTable(this, expr, alias)}${whitespace(node, 'trailing')}`;
         const asKw = kid(node, 'asKw');
         return `${whitespace(node, 'leading')}${this.fromItem(expr, true)} ${asKw ? 'AS ' : ''}${this.emit(alias)}${whitespace(node, 'trailing')}`;
       }
@@ -188,14 +232,36 @@ export class SqlEmitter {
         return translateCast(this, node);
       case 'paren_expr': {
         const inner = kid(node, 'expr');
-        if (inner && (inner.type === 'select_stmt' || inner.type === 'compound_select_stmt'))
-          return `(${this.emit(inner)})`;
         return inner ? `(${this.emit(inner)})` : '()';
+      }
+      case 'select_stmt':
+        return this.scopes.within(node, () => this.generic(node));
+      case 'compound_select_stmt': {
+        const left = kid(node, 'left');
+        const right = kid(node, 'right');
+        if (!left || !right) return this.generic(node);
+        return `${this.emit(left)} ${keywordText(node.operator)} ${this.compoundTail(right)}`;
+      }
+      case 'select_clause': {
+        const columns = kid(node, 'columns');
+        if (!columns) return this.generic(node);
+        const types = this.insertSource;
+        this.insertSource = undefined;
+        const list = items(columns).map((c, i) => {
+          const expr = c.type === 'alias' ? (kid(c, 'expr') ?? c) : c;
+          if (!types) return this.binaryLiteral(c) ?? this.emit(c);
+          return isJsonValue(this, expr) && types[i]
+            ? `(kiln_sqlite.jtext(${this.emit(expr)}))::${types[i]}`
+            : this.emit(c);
+        });
+        return `${this.generic({ ...node, columns: undefined }).trimEnd()} ${list.join(', ')}${whitespace(columns, 'trailing')}`;
       }
       case 'case_expr':
         return translateCase(this, node);
+      case 'raise_expr':
+        return translateRaise(this, node);
       case 'between_expr':
-        return this.generic(node);
+        return translateBetween(this, node);
       case 'where_clause': {
         const expr = kid(node, 'expr');
         return expr ? `WHERE ${this.cond(expr)}` : this.generic(node);
@@ -224,49 +290,19 @@ export class SqlEmitter {
       case 'modified_data_type':
         return castType(this.slice(node));
       case 'sort_specification':
-        return this.sortSpec(node);
+        return translateSortSpec(this, node);
       case 'order_by_clause':
-        // A bare `ORDER BY x` is ascending: NULLs first, as SQLite sorts them.
-        return `ORDER BY ${items(kid(node, 'specifications'))
-          .map((spec) => (spec.type === 'sort_specification' ? this.emit(spec) : `${this.emit(spec)} NULLS FIRST`))
-          .join(', ')}`;
+        return translateOrderBy(this, node);
       case 'limit_clause':
-        return this.limit(node);
+        return translateLimit(this, node);
       default:
         return this.generic(node);
     }
   }
 
-  /** SQLite sorts NULLs first (they are the smallest value); Postgres sorts them last. */
-  private sortSpec(node: N): string {
-    const expr = kid(node, 'expr');
-    if (!expr) return this.generic(node);
-    const desc = kid(node, 'direction')?.type === 'sort_direction_desc';
-    const nulls = node.nullHandlingKw ? keywordText(node.nullHandlingKw) : desc ? 'NULLS LAST' : 'NULLS FIRST';
-    return `${this.emit(expr)}${desc ? ' DESC' : ''} ${nulls}`;
-  }
-
-  /** `LIMIT -1` (any negative count) means no limit; `LIMIT a, b` is offset a, count b. */
-  private limit(node: N): string {
-    const count = kid(node, 'count');
-    const offset = kid(node, 'offset');
-    let out = '';
-    if (count) {
-      const literal = constantNumber(count);
-      if (literal !== undefined) out = literal < 0 ? 'LIMIT ALL' : `LIMIT ${literal}`;
-      else {
-        const text = this.loose(count);
-        out = `LIMIT CASE WHEN (${text})::bigint < 0 THEN NULL ELSE (${text})::bigint END`;
-      }
-    }
-    if (offset) {
-      const literal = constantNumber(offset);
-      out +=
-        literal !== undefined
-          ? ` OFFSET ${Math.max(0, literal)}`
-          : ` OFFSET GREATEST((${this.loose(offset)})::bigint, 0)`;
-    }
-    return out;
+  /** The last SELECT of a compound, whose ORDER BY sorts the whole compound by result columns. */
+  compoundTail(node: N): string {
+    return node.type === 'select_stmt' ? this.scopes.within(node, () => this.generic(node), true) : this.emit(node);
   }
 
   private identifier(name: string): string {
@@ -302,7 +338,8 @@ export class SqlEmitter {
     }
     if (object.type !== 'identifier') return this.generic(node);
     const qualifier = nameOf(object).toLowerCase();
-    const head = qualifier === 'excluded' ? 'EXCLUDED' : this.tableName(object);
+    const row = this.ctx.trigger && (qualifier === 'new' || qualifier === 'old');
+    const head = qualifier === 'excluded' ? 'EXCLUDED' : row ? qualifier.toUpperCase() : this.tableName(object);
     if (property.type === 'all_columns') return `${head}.*`;
     return `${head}.${this.columnName(property)}`;
   }
@@ -315,6 +352,7 @@ export class SqlEmitter {
   }
 
   private parameter(text: string): string {
+    if (this.ctx.trigger) throw new D1SqlError('trigger cannot use variables');
     const index = this.ctx.params.indexOf(text);
     const value = this.ctx.values[index - 1];
     if (this.ctx.inlineParams)
@@ -342,10 +380,24 @@ export class SqlEmitter {
     if (node.type === 'alias') {
       const expr = kid(node, 'expr');
       const alias = kid(node, 'alias');
-      if (expr && alias) return `${this.concrete(expr)} AS ${pgName(nameOf(alias))}`;
+      if (expr && alias) return `${this.typedValue(expr)} AS ${pgName(nameOf(alias))}`;
     }
     const plain = node.type === 'all_columns' || node.type === 'identifier' || node.type === 'member_expr';
-    return plain ? this.emit(node) : `${this.concrete(node)} AS ${pgName(this.slice(node).trim())}`;
+    return plain ? this.emit(node) : `${this.typedValue(node)} AS ${pgName(this.slice(node).trim())}`;
+  }
+
+  /**
+   * A text literal compared or sorted: SQLite compares text by bytes, a bare Postgres literal takes
+   * the database's collation (the postgres image's is en_US), so it is given "C". Columns carry
+   * their own collation (and must keep it: a literal's explicit one would override theirs).
+   */
+  binaryLiteral(node: N): string | undefined {
+    if (node.type === 'string_literal') return `${this.emit(node)} COLLATE "C"`;
+    if (node.type === 'alias' && kid(node, 'expr')?.type === 'string_literal') {
+      const alias = kid(node, 'alias');
+      return alias ? `${this.emit(kid(node, 'expr') as N)} COLLATE "C" AS ${this.emit(alias)}` : undefined;
+    }
+    return undefined;
   }
 
   /** Select-list items of the statement the app sees: named as SQLite names them. */
@@ -354,7 +406,8 @@ export class SqlEmitter {
       const expr = kid(node, 'expr');
       const alias = kid(node, 'alias');
       if (!expr || !alias) return this.generic(node);
-      return `${this.concrete(expr)} AS ${pgExactName(nameOf(alias))}`;
+      const value = expr.type === 'string_literal' ? this.binaryLiteral(expr) : this.typedValue(expr);
+      return `${value} AS ${pgExactName(nameOf(alias))}`;
     }
     if (node.type === 'all_columns' || (node.type === 'member_expr' && kid(node, 'property')?.type === 'all_columns')) {
       return this.emit(node);
@@ -368,7 +421,9 @@ export class SqlEmitter {
       return this.emit(node);
     }
     // SQLite names an expression column by its text as written.
-    return `${this.concrete(node)} AS ${pgExactName(this.longName(this.slice(node).trim()))}`;
+    if (node.type === 'string_literal')
+      return `${this.binaryLiteral(node)} AS ${pgExactName(this.longName(this.slice(node).trim()))}`;
+    return `${this.typedValue(node)} AS ${pgExactName(this.longName(this.slice(node).trim()))}`;
   }
 
   /**
@@ -381,16 +436,6 @@ export class SqlEmitter {
     this.longNames.set(standIn, name);
     return standIn;
   }
-}
-
-function constantNumber(node: N): number | undefined {
-  if (node.type === 'number_literal') return Number(node.text);
-  if (node.type === 'prefix_op_expr' && operatorOf(node) === '-') {
-    const inner = kid(node, 'expr');
-    const value = inner ? constantNumber(inner) : undefined;
-    return value === undefined ? undefined : -value;
-  }
-  return undefined;
 }
 
 function keywordTextOf(node: N, key: string): string {

@@ -1,6 +1,7 @@
 import { D1SqlError } from '../d1-errors.js';
 import { items, kid, nameOf, type N } from './cst.js';
 import type { SqlEmitter } from './translate-expr.js';
+import { comparesNocase, folded, isJsonValue } from './translate-operators.js';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -18,11 +19,23 @@ interface Call {
 type Handler = (call: Call) => string;
 
 const v = (c: Call, i: number): string => (c.args[i] ? c.e.concrete(c.args[i]) : 'NULL');
+/** An argument whose type the function keeps (typeof, JSON builders, min/max): jsonb stays jsonb. */
+const tv = (c: Call, i: number): string => (c.args[i] ? c.e.typedValue(c.args[i]) : 'NULL');
+/** An argument used as a number: a JSON value is read as one. */
+const num = (c: Call, i: number): string => {
+  const arg = c.args[i];
+  return arg && isJsonValue(c.e, arg) ? `kiln_sqlite.jnum(${c.e.emit(arg)})` : v(c, i);
+};
 const loose = (c: Call, i: number): string => (c.args[i] ? c.e.loose(c.args[i]) : 'NULL');
+/** min()/max() of text literals compare them by bytes. */
+const literalOrLoose = (c: Call, i: number): string => {
+  const arg = c.args[i];
+  return (arg && c.e.binaryLiteral(arg)) ?? loose(c, i);
+};
 /** A bare '…' or NULL handed to a polymorphic function: Postgres cannot type it, SQLite's is text. */
 const typed = (c: Call, i: number): string => {
   const type = c.args[i]?.type;
-  return type === 'string_literal' || type === 'null_literal' ? `(${v(c, i)})::text` : v(c, i);
+  return type === 'string_literal' || type === 'null_literal' ? `(${v(c, i)})::text` : tv(c, i);
 };
 const polymorphic =
   (name: string): Handler =>
@@ -77,25 +90,31 @@ function arity(c: Call, name: string, min: number, max: number): void {
  */
 const FUNCTIONS: Record<string, Handler> = {
   // aggregates
-  count: (c) =>
-    `count(${c.distinct}${c.args.length === 0 || c.args[0]?.type === 'all_columns' ? '*' : all(c).join(', ')})${c.tail}`,
-  sum: builtin('sum', 1, 1),
-  avg: (c) => `avg(${c.distinct}${v(c, 0)})::float8${c.tail}`,
-  total: (c) => `COALESCE(sum(${c.distinct}(${typed(c, 0)})::float8), 0)::float8${c.tail}`,
+  count: (c) => {
+    const arg = c.args[0];
+    // DISTINCT compares with the column's collation: a NOCASE column's values by folded case.
+    if (c.distinct && arg && c.args.length === 1 && comparesNocase(c.e, arg))
+      return `count(DISTINCT ${folded(c.e, arg)})${c.tail}`;
+    return `count(${c.distinct}${c.args.length === 0 || arg?.type === 'all_columns' ? '*' : all(c).join(', ')})${c.tail}`;
+  },
+  sum: (c) => `sum(${c.distinct}${num(c, 0)})${c.tail}`,
+  avg: (c) => `avg(${c.distinct}${num(c, 0)})::float8${c.tail}`,
+  total: (c) =>
+    `COALESCE(sum(${c.distinct}(${c.args[0]?.type === 'string_literal' ? typed(c, 0) : num(c, 0)})::float8), 0)::float8${c.tail}`,
   min: (c) =>
     c.args.length > 1
-      ? `kiln_sqlite.min_scalar(${c.args.map((_, i) => loose(c, i)).join(', ')})`
-      : builtin('min', 1, 1)(c),
+      ? `kiln_sqlite.min_scalar(${c.args.map((_, i) => literalOrLoose(c, i)).join(', ')})`
+      : `${c.args[0] && isJsonValue(c.e, c.args[0]) ? 'kiln_sqlite.value_min' : 'min'}(${c.distinct}${tv(c, 0)})${c.tail}`,
   max: (c) =>
     c.args.length > 1
-      ? `kiln_sqlite.max_scalar(${c.args.map((_, i) => loose(c, i)).join(', ')})`
-      : builtin('max', 1, 1)(c),
+      ? `kiln_sqlite.max_scalar(${c.args.map((_, i) => literalOrLoose(c, i)).join(', ')})`
+      : `${c.args[0] && isJsonValue(c.e, c.args[0]) ? 'kiln_sqlite.value_max' : 'max'}(${c.distinct}${tv(c, 0)})${c.tail}`,
   group_concat: (c) =>
     `string_agg(${c.distinct}(${v(c, 0)})::text, ${c.args[1] ? `(${v(c, 1)})::text` : `','`})${c.tail}`,
   string_agg: (c) => `string_agg(${c.distinct}(${v(c, 0)})::text, (${v(c, 1)})::text)${c.tail}`,
-  json_group_array: (c) => `kiln_sqlite.json_min(COALESCE(json_agg(${c.distinct}${v(c, 0)})${c.tail}, '[]'::json))`,
+  json_group_array: (c) => `kiln_sqlite.json_min(COALESCE(json_agg(${c.distinct}${tv(c, 0)})${c.tail}, '[]'::json))`,
   json_group_object: (c) =>
-    `kiln_sqlite.json_min(COALESCE(json_object_agg(${v(c, 0)}, ${v(c, 1)})${c.tail}, '{}'::json))`,
+    `kiln_sqlite.json_min(COALESCE(json_object_agg(${v(c, 0)}, ${tv(c, 1)})${c.tail}, '{}'::json))`,
   // window functions
   row_number: builtin('row_number', 0, 0),
   rank: builtin('rank', 0, 0),
@@ -161,8 +180,9 @@ const FUNCTIONS: Record<string, Handler> = {
   // JSON
   json: (c) => `kiln_sqlite.json((${v(c, 0)})::text)`,
   json_extract: (c) => `kiln_sqlite.json_extract((${v(c, 0)})::text, ${textArray(c, 1)})`,
-  json_object: (c) => `kiln_sqlite.json_min(json_build_object(${all(c).join(', ')}))`,
-  json_array: (c) => `kiln_sqlite.json_min(json_build_array(${all(c).join(', ')}))`,
+  json_object: (c) =>
+    `kiln_sqlite.json_min(json_build_object(${c.args.map((_, i) => (i % 2 ? tv(c, i) : v(c, i))).join(', ')}))`,
+  json_array: (c) => `kiln_sqlite.json_min(json_build_array(${c.args.map((_, i) => tv(c, i)).join(', ')}))`,
   json_type: (c) => `kiln_sqlite.json_type(${asText(c)})`,
   json_array_length: (c) => `kiln_sqlite.json_array_length(${asText(c)})`,
   json_valid: (c) => `kiln_sqlite.json_valid((${v(c, 0)})::text)`,

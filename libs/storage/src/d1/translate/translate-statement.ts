@@ -1,4 +1,5 @@
 import { D1SqlError } from '../d1-errors.js';
+import { storageType } from './affinity.js';
 import { cascadeTargets } from './cascades.js';
 import { items, keywordText, kid, kids, nameOf, type N } from './cst.js';
 import { pgName, ROWID_COLUMN, ROWID_NAMES } from './identifiers.js';
@@ -6,7 +7,8 @@ import { ParamNumbering, type D1Value } from './params.js';
 import type { ParsedStatement } from './parse-sql.js';
 import type { TableInfo } from './table-info.js';
 import { translateDdl, type DdlPlan } from './translate-ddl.js';
-import { replaceInsert } from './translate-replace.js';
+import { replaceInsert, replaceKeys } from './translate-replace.js';
+import { replaceClause, upsert } from './translate-upsert.js';
 import { SqlEmitter } from './translate-expr.js';
 
 /** What the translator needs to know about the database's current tables. */
@@ -14,8 +16,11 @@ export interface CatalogLookup {
   table(name: string): TableInfo | undefined;
   /** Every table, for foreign-key actions; lookups without it see no cascades. */
   allTables?(): TableInfo[];
-  /** Column lists of a table's CREATE UNIQUE INDEX indexes (REPLACE resolves them too). */
-  uniqueIndexes?(table: string): string[][];
+  /** The stored CREATE UNIQUE INDEX statements on a table (REPLACE resolves them too). */
+  uniqueIndexes?(table: string): string[];
+  /** Whether CREATE TRIGGER made triggers on the table (their changes count in meta.changes). */
+  hasTriggers?(table: string): boolean;
+  isView?(name: string): boolean;
 }
 
 export const ROWID_RESULT = '__kiln_rowid';
@@ -33,6 +38,8 @@ export type Translated =
       writes: boolean;
       /** Tables a DELETE/UPDATE changes through foreign-key actions (their rows count as changes). */
       cascades: string[];
+      /** The statement writes a table with triggers, whose own writes count as changes too. */
+      triggered: boolean;
       /** Result column names longer than Postgres allows, by their stand-in. */
       longNames: ReadonlyMap<string, string>;
     }
@@ -45,11 +52,11 @@ export function translateStatement(
   parsed: ParsedStatement,
   values: readonly D1Value[],
   catalog: CatalogLookup,
-  options: { inlineParams?: boolean } = {},
+  options: { inlineParams?: boolean; trigger?: boolean } = {},
 ): Translated {
   const node = parsed.node as unknown as N;
   const params = new ParamNumbering();
-  const e = new SqlEmitter({ source: { text: parsed.text, base: parsed.start }, params, values, ...options });
+  const e = new SqlEmitter({ source: { text: parsed.text, base: parsed.start }, params, values, catalog, ...options });
   switch (node.type) {
     case 'select_stmt':
     case 'compound_select_stmt':
@@ -61,10 +68,13 @@ export function translateStatement(
         returnsRows: true,
         writes: false,
         cascades: [],
+        triggered: false,
         longNames: e.longNames,
       };
     case 'insert_stmt': {
-      const insert = emitInsert(e, node, catalog);
+      const insert = emitInsert(e, node, catalog, options.trigger ?? false);
+      // The rows REPLACE deletes can cascade.
+      const cascades = insert.replacing ? cascadeTargets(insert.replacing, 'delete', catalog.allTables?.() ?? []) : [];
       return {
         kind: 'dml',
         sql: insert.sql,
@@ -72,23 +82,26 @@ export function translateStatement(
         capturesRowid: true,
         returnsRows: hasReturning(node),
         writes: true,
-        // The rows REPLACE deletes can cascade.
-        cascades: insert.replacing ? cascadeTargets(insert.replacing, 'delete', catalog.allTables?.() ?? []) : [],
+        cascades,
+        triggered: fires(catalog, [insert.table, ...cascades]),
         longNames: e.longNames,
       };
     }
     case 'update_stmt':
-    case 'delete_stmt':
+    case 'delete_stmt': {
+      const cascades = cascadesOf(node, catalog);
       return {
         kind: 'dml',
-        sql: emitWrite(e, node, catalog),
+        sql: e.scopes.within(node, () => emitWrite(e, node, catalog)),
         paramCount: params.count,
         capturesRowid: false,
         returnsRows: hasReturning(node),
         writes: true,
-        cascades: cascadesOf(node, catalog),
+        cascades,
+        triggered: fires(catalog, [writtenTable(node, catalog).name, ...cascades]),
         longNames: e.longNames,
       };
+    }
     case 'pragma_stmt':
       return pragma(node);
     case 'analyze_stmt':
@@ -129,9 +142,13 @@ export function emitQuery(e: SqlEmitter, node: N, viewColumns = false): string {
     const right = kid(node, 'right');
     if (!left || !right) return e.generic(node);
     const op = keywordText(node.operator);
-    return `${emitQuery(e, left, viewColumns)} ${op} ${e.emit(right)}`;
+    return `${emitQuery(e, left, viewColumns)} ${op} ${e.compoundTail(right)}`;
   }
   if (node.type !== 'select_stmt') return e.emit(node);
+  return e.scopes.within(node, () => emitSelect(e, node, viewColumns));
+}
+
+function emitSelect(e: SqlEmitter, node: N, viewColumns: boolean): string {
   const outer = { aliases: e.aliases, exprs: e.aliasExprs };
   e.aliases = new Map();
   e.aliasExprs = new Map();
@@ -173,11 +190,20 @@ export function emitQuery(e: SqlEmitter, node: N, viewColumns = false): string {
 function cascadesOf(node: N, catalog: CatalogLookup): string[] {
   const all = catalog.allTables?.() ?? [];
   if (!all.some((t) => t.foreignKeys.length > 0)) return [];
+  const table = writtenTable(node, catalog);
+  return cascadeTargets(table.name, node.type === 'delete_stmt' ? 'delete' : 'update', all);
+}
+
+/** Whether a write to these tables (the statement's own and those its foreign keys change) fires triggers. */
+function fires(catalog: CatalogLookup, tables: string[]): boolean {
+  return tables.some((table) => catalog.hasTriggers?.(table) ?? false);
+}
+
+/** The table an UPDATE or DELETE writes. */
+function writtenTable(node: N, catalog: CatalogLookup): TableInfo {
   const clause = kids(node, 'clauses').find((c) => c.type === 'update_clause' || c.type === 'delete_clause');
   const first = items(kid(clause ?? node, 'tables'))[0];
-  if (!first) return [];
-  const table = tableOf(catalog, first.type === 'alias' ? kid(first, 'expr') : first);
-  return cascadeTargets(table.name, node.type === 'delete_stmt' ? 'delete' : 'update', all);
+  return tableOf(catalog, first?.type === 'alias' ? kid(first, 'expr') : first);
 }
 
 function hasReturning(node: N): boolean {
@@ -192,8 +218,16 @@ function tableOf(catalog: CatalogLookup, nameNode: N | undefined): TableInfo {
   return info;
 }
 
-/** The INSERT, and the table when it became REPLACE's delete-then-insert. */
-function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): { sql: string; replacing?: string } {
+/**
+ * The INSERT, its table, and the table again when it became REPLACE's delete-then-insert. In a
+ * trigger body there is no RETURNING: nothing reads the rows and the rowid stays the outer one's.
+ */
+function emitInsert(
+  e: SqlEmitter,
+  node: N,
+  catalog: CatalogLookup,
+  inTrigger: boolean,
+): { sql: string; table: string; replacing?: string } {
   const parts: string[] = [];
   let orAction = '';
   let info: TableInfo | undefined;
@@ -233,7 +267,12 @@ function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): { sql: stri
       }
       case 'select_stmt':
       case 'compound_select_stmt': {
+        const named = columns.length ? columns : (info?.columns.map((c) => c.name) ?? []);
+        e.insertSource = named.map((c) =>
+          storageType(info?.columns.find((d) => d.name.toLowerCase() === c.toLowerCase())?.type ?? ''),
+        );
         const select = e.emit(clause);
+        e.insertSource = undefined;
         source = { select };
         parts.push(select);
         break;
@@ -257,70 +296,23 @@ function emitInsert(e: SqlEmitter, node: N, catalog: CatalogLookup): { sql: stri
   if (upserts === 0 && orAction === 'REPLACE') {
     if (source && parts.length === 2) {
       // Undefined when no constraint can collide: then it is a plain INSERT.
-      const keys = [...info.uniques, ...(catalog.uniqueIndexes?.(info.name) ?? [])];
-      const replaced = replaceInsert({ ...info, uniques: keys }, columns, source, target, head);
+      const keys = replaceKeys(info, catalog.uniqueIndexes?.(info.name) ?? [], catalog);
+      const replaced = replaceInsert(info, keys, columns, source, target, head);
       if (replaced) {
         statement = [replaced];
         replacing = info.name;
       }
     } else parts.push(replaceClause(info, columns));
   }
+  if (inTrigger) {
+    if (returning) throw new D1SqlError('cannot use RETURNING in a trigger');
+    return { sql: statement.join(' '), table: info.name, replacing };
+  }
   const returned = returning ? items(kid(returning, 'columns')).map((c) => e.selectItem(c)) : [];
   // The rowid of a row an upsert updated is not an insert: xmax is 0 only for new rows.
   returned.push(`CASE WHEN xmax = 0 THEN "${ROWID_COLUMN}" END AS "${ROWID_RESULT}"`);
   statement.push(`RETURNING ${returned.join(', ')}`);
-  return { sql: statement.join(' '), replacing };
-}
-
-function upsert(e: SqlEmitter, clause: N, info: TableInfo | undefined): string {
-  const target = kid(clause, 'conflictTarget');
-  const action = kid(clause, 'action');
-  let targetText = '';
-  if (target) {
-    const cols = items(target).map((spec) => e.emit(kid(spec, 'expr') ?? spec));
-    const where = kid(target, 'where') ?? kids(clause, 'clauses').find((c) => c.type === 'where_clause');
-    targetText = `(${cols.join(', ')})${where ? ` ${e.emit(where)}` : ''}`;
-  }
-  if (action?.type === 'upsert_action_nothing') return `ON CONFLICT ${targetText} DO NOTHING`;
-  if (!target && info) targetText = `(${conflictColumns(info).map(pgName).join(', ')})`;
-  const set = kid(action ?? clause, 'set');
-  const where = kid(action ?? clause, 'where');
-  e.columnQualifier = info ? pgName(info.name) : undefined;
-  try {
-    const assignments = items(kid(set ?? clause, 'assignments')).map((a) => {
-      const column = kid(a, 'column');
-      const expr = kid(a, 'expr');
-      return column && expr ? `${pgName(nameOf(column))} = ${e.loose(expr)}` : e.emit(a);
-    });
-    return `ON CONFLICT ${targetText} DO UPDATE SET ${assignments.join(', ')}${where ? ` ${e.emit(where)}` : ''}`;
-  } finally {
-    e.columnQualifier = undefined;
-  }
-}
-
-function conflictColumns(info: TableInfo): string[] {
-  if (info.rowidAlias) return [info.rowidAlias];
-  return info.uniques[0] ?? [];
-}
-
-/**
- * REPLACE where `replaceInsert` cannot restate the INSERT (a WITH clause, DEFAULT VALUES): an
- * upsert on the primary key (or first UNIQUE) that resets unnamed columns to their defaults, as
- * on a fresh row; the row keeps its rowid.
- */
-function replaceClause(info: TableInfo, columns: string[]): string {
-  const target = conflictColumns(info);
-  if (target.length === 0) return '';
-  const named = columns.length ? columns.map((c) => c.toLowerCase()) : info.columns.map((c) => c.name.toLowerCase());
-  const sets = info.columns
-    .filter((c) => !target.some((t) => t.toLowerCase() === c.name.toLowerCase()))
-    .map((c) =>
-      named.includes(c.name.toLowerCase())
-        ? `${pgName(c.name)} = EXCLUDED.${pgName(c.name)}`
-        : `${pgName(c.name)} = DEFAULT`,
-    );
-  if (sets.length === 0) return `ON CONFLICT (${target.map(pgName).join(', ')}) DO NOTHING`;
-  return `ON CONFLICT (${target.map(pgName).join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
+  return { sql: statement.join(' '), table: info.name, replacing };
 }
 
 function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
@@ -357,6 +349,7 @@ function emitWrite(e: SqlEmitter, node: N, catalog: CatalogLookup): string {
         );
         break;
       case 'returning_clause': {
+        if (e.ctx.trigger) throw new D1SqlError('cannot use RETURNING in a trigger');
         const returned = items(kid(clause, 'columns')).map((c) => e.selectItem(c));
         // SQLite returns the rows in its scan order (rowid order for most statements); the
         // executor sorts on this column, which is never shown.
