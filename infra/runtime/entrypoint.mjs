@@ -5,8 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { awaitBuild } from './await-build.mjs';
 
 const appDir = process.env.KILN_APP_DIR ?? '/app';
+// The runner sends SIGHUP after file changes (libs/runtime reloads on it); before the runtime is
+// loaded there is nothing to reload, and SIGHUP must not end the process.
+process.on('SIGHUP', () => {});
 const config = ['wrangler.jsonc', 'wrangler.json'].map((f) => join(appDir, f));
 // Load Miniflare (~0.4 s) while waiting, so the app starts sooner once it is written.
 const preload = import('/opt/kiln/node_modules/miniflare/dist/src/index.js');
@@ -16,4 +20,5 @@ while (!config.some((f) => existsSync(f))) await sleep(20);
 const envFile = join(appDir, '.kiln', 'env.json');
 if (existsSync(envFile)) Object.assign(process.env, JSON.parse(readFileSync(envFile, 'utf8')));
 await preload;
+await awaitBuild(appDir, process.env.RUNTIME_HOST ?? '0.0.0.0', Number(process.env.RUNTIME_PORT ?? 8788));
 await import('/opt/kiln/node_modules/@kiln/runtime/dist/main.js');

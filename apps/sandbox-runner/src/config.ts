@@ -40,6 +40,14 @@ export const runnerEnv = defineEnv('Sandbox runner (apps/sandbox-runner)', {
     description:
       'Binding gateway URL as seen from inside instance containers (passed as KILN_GATEWAY_URL). The host name `kiln-gateway` is the host’s address on the instance network; its port is the one host port instances may reach (the gateway must listen on that address, e.g. GATEWAY_HOST=0.0.0.0).',
   },
+  PREVIEW_DOMAIN: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a DNS domain'),
+    optional: true,
+    description:
+      'Serve each preview at `<instanceId>.<PREVIEW_DOMAIN>` (every path to the app) besides `/preview/<instanceId>/`. Needs a wildcard DNS record (or `*.localhost`) pointing at the runner.',
+  },
   RUNNER_HOST_FIREWALL: {
     schema: z.enum(['iptables', 'off']),
     default: 'iptables',

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { fail } from '@kiln/contracts';
 import { ZodError } from 'zod';
@@ -22,7 +23,17 @@ import { previewRoutes } from './proxy/preview.routes.js';
  * previews: Fastify gives it routing, schemas and pino logging without a DI container.
  */
 export function createRunner(config: RunnerConfig): FastifyInstance {
+  // Filled once the proxy exists (below); requests only arrive after createRunner returns.
+  const hosts: { proxy?: PreviewProxy } = {};
   const app = Fastify({
+    // Requests on a preview host (`<id>.<PREVIEW_DOMAIN>`) go straight to the proxy, so none of
+    // the app's paths can be shadowed by the runner's own routes.
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        const id = hosts.proxy?.previewHostId(req);
+        if (id) void hosts.proxy?.serveHost(id, req, res);
+        else handler(req, res);
+      }),
     logger: { level: config.LOG_LEVEL, base: { service: 'sandbox-runner' } },
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
@@ -73,7 +84,8 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
     config,
     app.log,
   );
-  const proxy = new PreviewProxy(instances);
+  const previews = new PreviewProxy(instances, instances.failures, config.PREVIEW_DOMAIN);
+  hosts.proxy = previews;
   const supervisor = new Supervisor(docker, instances, metrics, config, app.log);
   // Reconciliation needs the service token's API to be meaningful: without it nothing is created.
   if (config.RUNNER_TOKEN) {
@@ -96,10 +108,10 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
     done();
   });
   void app.register((scope, _opts, done) => {
-    previewRoutes(scope, proxy);
+    previewRoutes(scope, previews);
     done();
   });
-  app.server.on('upgrade', (req, socket, head) => void proxy.upgrade(req, socket, head));
+  app.server.on('upgrade', (req, socket, head) => void previews.upgrade(req, socket, head));
   return app;
 }
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
-import type { TExecResult, TInstance } from '@kiln/contracts';
+import type { TExecResult, TInstance, TInstanceError } from '@kiln/contracts';
 import { runnerEnv } from './config.js';
 import { createRunner } from './create-runner.js';
 import {
@@ -53,6 +53,17 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
     return server;
   };
   const portOf = (server: Server) => (server.address() as AddressInfo).port;
+  const getWithHost = (host: string, path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(base);
+      const req = request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
   // Another address of the host (not the instance bridge's own): the host's first external IPv4.
   const otherHostAddress = () =>
     Object.entries(networkInterfaces())
@@ -68,6 +79,7 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
       runnerEnv.parse({
         LOG_LEVEL: 'silent',
         GATEWAY_URL: `http://kiln-gateway:${portOf(gateway)}`,
+        PREVIEW_DOMAIN: 'preview.test',
         INSTANCE_DISK_MB: '24',
         INSTANCE_TMP_MB: '16',
         DOCKER_SOCKET: socket,
@@ -118,6 +130,13 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
     assert.equal(page.status, 200);
     assert.equal(await page.text(), 'hello /some/path');
 
+    // The same app on its own host: every path is the app's, the runner's /healthz included.
+    assert.equal(created.data.previewHost, `${id}.preview.test`);
+    assert.deepEqual(await getWithHost(`${id}.preview.test`, '/healthz?x=1'), { status: 200, body: 'hello /healthz' });
+    const unknown = await getWithHost('0123456789abcdef.preview.test', '/');
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body, /no instance 0123456789abcdef/);
+
     const ws = new WebSocket(`${base.replace('http', 'ws')}/preview/${id}/socket`);
     const echoed = await new Promise<string>((resolve, reject) => {
       ws.addEventListener('open', () => ws.send('ping'));
@@ -156,6 +175,25 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
     const logs = await api<{ stdout: string }>('GET', `/instances/${id}/logs`);
     assert.match(logs.data.stdout, /app hello serving/);
 
+    // Followed logs: a file write makes the runtime reload, and its log line arrives on the stream.
+    const following = new AbortController();
+    const stream = await fetch(`${base}/instances/${id}/logs?follow=true&tail=1`, {
+      headers: auth,
+      signal: following.signal,
+    });
+    assert.equal(stream.headers.get('content-type'), 'application/x-ndjson');
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await api('PUT', `/instances/${id}/files`, { files: [code('bonjour')] });
+    let seen = '';
+    while (!/worker reloaded/.test(seen)) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `the stream ended before the reload was logged: ${seen}`);
+      seen += value;
+    }
+    following.abort();
+    const line = seen.split('\n').find((l) => l.includes('worker reloaded')) ?? '';
+    assert.equal((JSON.parse(line) as { stream: string }).stream, 'stdout');
+
     const deleted = await api('DELETE', `/instances/${id}/files?path=src/index.js`);
     assert.equal(deleted.status, 200, JSON.stringify(deleted.error));
     assert.equal((await api('GET', `/instances/${id}/files?path=src/index.js`)).status, 400);
@@ -189,6 +227,49 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
       (await api('PUT', `/instances/${id}/files`, { files: [{ path: '.kiln/env.json', content: '{}' }] })).status,
       400,
     );
+  });
+
+  it('collects the app’s errors: console errors, uncaught exceptions, failed reloads', async () => {
+    const since = new Date().toISOString();
+    const failing = {
+      path: 'src/index.js',
+      content: `export default {
+  fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (path === '/boom') throw new Error('kaboom in handler');
+    console.error('could not load todos', 42);
+    console.warn('slow query');
+    return new Response('logged');
+  },
+};`,
+    };
+    await api('PUT', `/instances/${id}/files`, { files: [failing] });
+    const deadline = Date.now() + 15_000;
+    while ((await (await fetch(`${base}/preview/${id}/x`)).text()) !== 'logged' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await fetch(`${base}/preview/${id}/boom`)).status, 500);
+    // A syntax error: the reload fails and the previous version keeps serving.
+    await api('PUT', `/instances/${id}/files`, { files: [{ path: 'src/index.js', content: 'export default {' }] });
+    let errors: TInstanceError[] = [];
+    while (Date.now() < deadline + 10_000) {
+      errors = (await api<TInstanceError[]>('GET', `/instances/${id}/errors?since=${since}`)).data;
+      if (errors.some((e) => e.kind === 'runtime')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const brief = errors.map((e) => `${e.kind}/${e.level}: ${e.message.split('\n')[0]}`);
+    assert.ok(brief.includes('console/error: could not load todos 42'), brief.join('\n'));
+    assert.ok(brief.includes('console/warn: slow query'), brief.join('\n'));
+    const request = errors.find((e) => e.kind === 'request');
+    assert.deepEqual(request?.request, { method: 'GET', path: '/boom', status: 500 });
+    assert.match(request?.message ?? '', /kaboom in handler/);
+    assert.ok(
+      errors.some((e) => e.kind === 'runtime' && /reload failed/.test(e.message)),
+      brief.join('\n'),
+    );
+    assert.equal(await (await fetch(`${base}/preview/${id}/x`)).text(), 'logged', 'the previous version serves');
+    await api('PUT', `/instances/${id}/files`, { files: [code('bonjour')] });
+    while ((await (await fetch(`${base}/preview/${id}/`)).text()) !== 'bonjour /' && Date.now() < deadline + 20_000)
+      await new Promise((r) => setTimeout(r, 200));
   });
 
   it('refuses path traversal, absolute paths, links and oversized files with 400/413', async () => {

@@ -8,6 +8,7 @@ import {
   ZFileContent,
   ZInstance,
   ZInstanceLogs,
+  ZInstanceError,
   ZWriteFiles,
 } from '@kiln/contracts';
 import { z } from 'zod';
@@ -73,11 +74,23 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       ok: { status: 200, data: ZExecResult },
     },
   },
+  '/instances/{id}/errors': {
+    get: {
+      summary:
+        'The app’s errors: console errors and warnings, runtime errors (failed reloads), and 5xx answers through the preview proxy (body excerpt).',
+      ok: { status: 200, data: z.array(ZInstanceError) },
+      query: { since: { schema: { type: 'string', format: 'date-time' }, description: 'Only errors from then on.' } },
+    },
+  },
   '/instances/{id}/logs': {
     get: {
-      summary: 'The last lines of the instance’s stdout and stderr.',
+      summary:
+        'The last lines of the instance’s stdout and stderr; with `follow=true`, an `application/x-ndjson` stream of `{stream, line}` until the instance stops or the client disconnects.',
       ok: { status: 200, data: ZInstanceLogs },
-      query: { tail: { schema: { type: 'integer', minimum: 1, maximum: 10000 }, description: 'Lines (500).' } },
+      query: {
+        tail: { schema: { type: 'integer', minimum: 1, maximum: 10000 }, description: 'Lines (500).' },
+        follow: { schema: { type: 'boolean' }, description: 'Stream as NDJSON.' },
+      },
     },
   },
 };

@@ -69,6 +69,8 @@ export const ZInstance = z.object({
   state: ZInstanceState,
   createdAt: z.string(),
   previewPath: z.string(),
+  /** `<id>.<PREVIEW_DOMAIN>` when the runner has a preview domain: the app at `/` of its own host. */
+  previewHost: z.string().nullable(),
   exitCode: z.number().int().nullable(),
   oomKilled: z.boolean(),
 });
@@ -101,7 +103,34 @@ export const ZExecResult = z.object({
 });
 export type TExecResult = z.infer<typeof ZExecResult>;
 
-export const ZLogsQuery = z.object({ tail: z.coerce.number().int().min(1).max(10_000).default(500) });
+export const ZLogsQuery = z.object({
+  tail: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** `true`: stream NDJSON lines `{stream, line}` as the instance writes them. */
+  follow: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
 
 export const ZInstanceLogs = z.object({ stdout: z.string(), stderr: z.string() });
 export type TInstanceLogs = z.infer<typeof ZInstanceLogs>;
+
+/**
+ * What went wrong in an instance's app, for the agent's fix loop: the app's console errors and
+ * warnings and the runtime's own errors (a reload that failed on a syntax error) from the
+ * container's log, and requests through the preview proxy that the app answered with a 5xx
+ * (an uncaught exception answers 500 with its message and stack in the body).
+ */
+export const ZInstanceError = z.object({
+  kind: z.enum(['console', 'runtime', 'request']),
+  level: z.enum(['error', 'warn']),
+  message: z.string(),
+  time: z.string(),
+  request: z.object({ method: z.string(), path: z.string(), status: z.number().int() }).optional(),
+});
+export type TInstanceError = z.infer<typeof ZInstanceError>;
+
+export const ZInstanceErrorsQuery = z.object({
+  /** Only errors at or after this instant (ISO 8601). */
+  since: z.iso.datetime({ offset: true }).optional(),
+});

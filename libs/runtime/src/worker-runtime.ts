@@ -5,6 +5,15 @@ import type { Logger } from 'pino';
 import { miniflareOptions, type RuntimeTarget } from './miniflare-options.js';
 import { readWranglerConfig, type WranglerConfig } from './wrangler-config.js';
 
+/** workerd's console levels as pino levels. */
+const APP_LEVELS: Record<string, 'error' | 'warn' | 'info' | 'debug'> = {
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  log: 'info',
+  debug: 'debug',
+};
+
 /** Directories whose changes never alter the running Worker. */
 const IGNORED = /(^|\/)(node_modules|\.git|\.wrangler|\.mf)(\/|$)/;
 
@@ -44,8 +53,22 @@ export class WorkerRuntime {
   private options(config: WranglerConfig) {
     const sync = this.sync;
     const dos = this.target.durableObjects;
-    if (!sync || !dos || sync.mode !== 'strict') return miniflareOptions(config, this.target);
-    return miniflareOptions(config, { ...this.target, durableObjects: { ...dos, afterRequest: () => sync.flush() } });
+    const target =
+      !sync || !dos || sync.mode !== 'strict'
+        ? this.target
+        : { ...this.target, durableObjects: { ...dos, afterRequest: () => sync.flush() } };
+    return {
+      ...miniflareOptions(config, target),
+      // The app's console output, one JSON line each with its level (`source: "app"`), so the
+      // runner can pick the app's errors out of the container's log.
+      structuredWorkerdLogs: true,
+      handleStructuredLogs: (log: { timestamp: number; level: string; message: string }) => this.appLog(log),
+    };
+  }
+
+  private appLog(log: { timestamp: number; level: string; message: string }): void {
+    const level = APP_LEVELS[log.level] ?? 'info';
+    this.logger[level]({ source: 'app', appLevel: log.level, appTime: log.timestamp }, log.message);
   }
 
   /** Re-reads the app from disk and applies it; a broken change keeps the previous version serving. */

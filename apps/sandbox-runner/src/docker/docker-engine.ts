@@ -198,6 +198,14 @@ export class DockerEngine {
     }
   }
 
+  async signal(name: string, signal: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).kill({ signal });
+    } catch (err) {
+      throw new EngineError(`cannot send ${signal} to ${name}`, err);
+    }
+  }
+
   async restart(name: string, timeoutSeconds: number): Promise<void> {
     try {
       await this.docker.getContainer(name).restart({ t: timeoutSeconds });
@@ -341,6 +349,38 @@ export class DockerEngine {
       if (statusOf(err) === 409) throw new EngineError(`container ${name} is not running`, err);
       throw new EngineError(`cannot exec in ${name}`, err);
     }
+  }
+
+  /**
+   * Follows the container's output: one NDJSON line per output line (`{stream, line}`), starting
+   * with the last `tail` lines. Ends when the container stops or `signal` aborts.
+   */
+  async followLogs(name: string, tail: number, signal: AbortSignal): Promise<Readable> {
+    let source: NodeJS.ReadableStream;
+    try {
+      source = await this.docker
+        .getContainer(name)
+        .logs({ stdout: true, stderr: true, follow: true, tail, abortSignal: signal });
+    } catch (err) {
+      throw new EngineError(`cannot follow logs of ${name}`, err);
+    }
+    const out = new PassThrough();
+    const lines = (stream: 'stdout' | 'stderr') => {
+      let rest = '';
+      const sink = new PassThrough();
+      sink.on('data', (chunk: Buffer) => {
+        const text = rest + chunk.toString('utf8');
+        const parts = text.split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) out.write(`${JSON.stringify({ stream, line })}\n`);
+      });
+      return sink;
+    };
+    this.docker.modem.demuxStream(source, lines('stdout'), lines('stderr'));
+    source.on('end', () => out.end());
+    source.on('error', () => out.end());
+    signal.addEventListener('abort', () => out.end(), { once: true });
+    return out;
   }
 
   async logs(name: string, tail: number): Promise<{ stdout: string; stderr: string }> {

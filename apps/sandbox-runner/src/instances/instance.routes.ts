@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ZFilePathQuery, ZInstanceId, ZLogsQuery, ok } from '@kiln/contracts';
+import { ZFilePathQuery, ZInstanceId, ZLogsQuery, ZInstanceErrorsQuery, ok } from '@kiln/contracts';
 import type { InstanceService } from './instance.service.js';
 
 type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string>; Body: never }>;
@@ -16,7 +16,15 @@ export function instanceRoutes(app: FastifyInstance, instances: InstanceService)
   app.get('/instances/:id/files', async (req: Req) => ok(await instances.readFile(id(req), path(req))));
   app.delete('/instances/:id/files', async (req: Req) => ok(await instances.deleteFile(id(req), path(req))));
   app.post('/instances/:id/exec', async (req: Req) => ok(await instances.exec(id(req), req.body)));
-  app.get('/instances/:id/logs', async (req: Req) =>
-    ok(await instances.logs(id(req), ZLogsQuery.parse(req.query).tail)),
+  app.get('/instances/:id/errors', async (req: Req) =>
+    ok(await instances.errors(id(req), ZInstanceErrorsQuery.parse(req.query).since)),
   );
+  app.get('/instances/:id/logs', async (req: Req, reply) => {
+    const query = ZLogsQuery.parse(req.query);
+    if (!query.follow) return ok(await instances.logs(id(req), query.tail));
+    const gone = new AbortController();
+    req.raw.on('close', () => gone.abort());
+    const stream = await instances.followLogs(id(req), query.tail, gone.signal);
+    return reply.type('application/x-ndjson').send(stream);
+  });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   type TAppFile,
@@ -6,6 +7,7 @@ import {
   type TFileContent,
   type TInstance,
   type TInstanceLogs,
+  type TInstanceError,
   ZCreateInstance,
   ZExecRequest,
   ZInstanceId,
@@ -25,6 +27,7 @@ import {
 import type { RunnerMetrics } from '../metrics.js';
 import type { FileService } from './file.service.js';
 import { type Identity, IdentityStore } from './identity.js';
+import { FailedRequests, errorsInLog } from './runtime-errors.js';
 import { WarmPool } from './warm-pool.js';
 import { answersHttp } from './readiness.js';
 import { loadTemplate } from './templates.js';
@@ -57,6 +60,7 @@ export class InstanceService {
     private readonly metrics: RunnerMetrics,
     private readonly config: RunnerConfig,
     log: FastifyBaseLogger,
+    readonly failures = new FailedRequests(),
   ) {
     this.identities = new IdentityStore(engine);
     this.pool = new WarmPool(
@@ -103,6 +107,7 @@ export class InstanceService {
   forget(id: string): void {
     this.lastUsed.delete(id);
     this.identities.forget(id);
+    this.failures.forget(id);
   }
 
   /**
@@ -375,6 +380,15 @@ export class InstanceService {
     return { id };
   }
 
+  /**
+   * Tells the runtime to reload the app now (SIGHUP, libs/runtime/src/main.ts) rather than rely
+   * on file-change events, which files replaced through the archive API do not always raise. A
+   * runtime still waiting for its first wrangler.jsonc ignores it.
+   */
+  private async reloadApp(id: string): Promise<void> {
+    await this.engine.signal(this.containerName(id), 'SIGHUP');
+  }
+
   /** Image of a published instance: the runtime image plus its app. */
   appImage(id: string): string {
     return `kiln-app/${this.config.RUNNER_NAME}-${ZInstanceId.parse(id)}:1`;
@@ -430,6 +444,7 @@ export class InstanceService {
     const { files } = ZWriteFiles.parse(body);
     await this.requireMutable(id);
     await this.files.write(this.containerName(id), files);
+    await this.reloadApp(id);
     return { written: files.length };
   }
 
@@ -441,6 +456,7 @@ export class InstanceService {
   async deleteFile(id: string, path: string): Promise<{ deleted: string }> {
     await this.requireMutable(id);
     await this.files.remove(this.containerName(id), path);
+    await this.reloadApp(id);
     return { deleted: path };
   }
 
@@ -463,6 +479,21 @@ export class InstanceService {
       if (/^\d+$/.test(out.stdout.trim()) || attempt === 4) return Number(out.stdout.trim()) || 0;
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+
+  /** The app's errors: console errors/warnings and runtime errors from its log, failed requests. */
+  async errors(id: string, since: string | undefined): Promise<TInstanceError[]> {
+    await this.require(id);
+    const { stdout, stderr } = await this.engine.logs(this.containerName(id), 2000);
+    const all = [...errorsInLog(`${stdout}\n${stderr}`), ...this.failures.of(id)];
+    const from = since ? Date.parse(since) : 0;
+    return all.filter((e) => Date.parse(e.time) >= from).sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  /** The instance's output as it happens (NDJSON), until it stops or the caller goes away. */
+  async followLogs(id: string, tail: number, signal: AbortSignal): Promise<Readable> {
+    await this.require(id);
+    return this.engine.followLogs(this.containerName(id), tail, signal);
   }
 
   async logs(id: string, tail: number): Promise<TInstanceLogs> {
@@ -506,6 +537,7 @@ export class InstanceService {
       state: ready ? 'ready' : info.running ? 'starting' : 'exited',
       createdAt: identity?.created ?? '',
       previewPath: `/preview/${id}/`,
+      previewHost: this.config.PREVIEW_DOMAIN ? `${id}.${this.config.PREVIEW_DOMAIN}` : null,
       exitCode: info.exitCode,
       oomKilled: info.oomKilled,
     };

@@ -3,7 +3,9 @@ import { connect } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fail, ZInstanceId } from '@kiln/contracts';
+import { RunnerError } from '../errors.js';
 import type { InstanceService } from '../instances/instance.service.js';
+import type { FailedRequests } from '../instances/runtime-errors.js';
 
 const PREFIX = /^\/preview\/([^/?]+)(\/[^]*|\?[^]*)?$/;
 
@@ -12,6 +14,7 @@ const PREFIX = /^\/preview\/([^/?]+)(\/[^]*|\?[^]*)?$/;
  * on without the prefix, so the app sees the URLs it would see on Cloudflare at `/`.
  */
 export interface PreviewTarget {
+  id: string;
   host: string;
   port: number;
   path: string;
@@ -19,7 +22,22 @@ export interface PreviewTarget {
 }
 
 export class PreviewProxy {
-  constructor(private readonly instances: InstanceService) {}
+  private readonly hostPattern: RegExp | undefined;
+
+  constructor(
+    private readonly instances: InstanceService,
+    private readonly failures: FailedRequests,
+    /** `<instanceId>.<domain>` serves that instance at `/` (PREVIEW_DOMAIN). */
+    domain?: string,
+  ) {
+    const escaped = domain?.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.hostPattern = escaped ? new RegExp(`^([a-f0-9]{16})\\.${escaped}(?::\\d+)?$`, 'i') : undefined;
+  }
+
+  /** The instance id when the request's Host is a preview host. */
+  previewHostId(req: IncomingMessage): string | undefined {
+    return this.hostPattern?.exec(req.headers.host ?? '')?.[1]?.toLowerCase();
+  }
 
   /** Resolves the container address; throws the runner's typed errors for unknown/stopped ids. */
   async resolve(url: string): Promise<PreviewTarget> {
@@ -27,7 +45,32 @@ export class PreviewProxy {
     const id = ZInstanceId.parse(m?.[1] ?? '');
     const rest = m?.[2] ?? '/';
     const target = await this.instances.target(id);
-    return { ...target, path: rest.startsWith('/') ? rest : `/${rest}`, prefix: `/preview/${id}` };
+    return { ...target, id, path: rest.startsWith('/') ? rest : `/${rest}`, prefix: `/preview/${id}` };
+  }
+
+  /** For a preview host: the whole path goes to the app, nothing is stripped. */
+  async resolveHost(id: string, url: string): Promise<PreviewTarget> {
+    const target = await this.instances.target(id);
+    return { ...target, id, path: url.startsWith('/') ? url : `/${url}`, prefix: '' };
+  }
+
+  /**
+   * A request on a preview host, handled before Fastify routes anything: every path belongs to
+   * the app (its own `/healthz` or `/metrics` included). Unknown or stopped instances get the
+   * runner's error envelope.
+   */
+  async serveHost(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let target: PreviewTarget;
+    try {
+      target = await this.resolveHost(id, req.url ?? '/');
+    } catch (err) {
+      const status = err instanceof RunnerError ? err.status : 502;
+      const code = err instanceof RunnerError ? err.code : 'DEPENDENCY_UNAVAILABLE';
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(fail({ code, message: err instanceof Error ? err.message : String(err) })));
+      return;
+    }
+    this.forward(req, res, target);
   }
 
   /** Streams one HTTP exchange; called after Fastify handed over the raw request. */
@@ -37,10 +80,12 @@ export class PreviewProxy {
       port: t.port,
       method: req.method,
       path: t.path,
-      headers: { ...req.headers, 'x-forwarded-prefix': t.prefix },
+      headers: { ...req.headers, ...(t.prefix ? { 'x-forwarded-prefix': t.prefix } : {}) },
     });
     upstream.on('response', (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
+      const status = up.statusCode ?? 502;
+      res.writeHead(status, up.headers);
+      if (status >= 500) this.recordFailure(req, t, status, up);
       up.pipe(res);
     });
     upstream.on('error', (err) => {
@@ -53,9 +98,29 @@ export class PreviewProxy {
     req.pipe(upstream);
   }
 
+  /** Keeps the start of a 5xx answer's body (an uncaught exception's message and stack). */
+  private recordFailure(req: IncomingMessage, t: PreviewTarget, status: number, up: IncomingMessage): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    up.on('data', (chunk: Buffer) => {
+      if (size < 2048) chunks.push(chunk);
+      size += chunk.length;
+    });
+    up.on('end', () =>
+      this.failures.record(
+        t.id,
+        { method: req.method ?? 'GET', path: t.path, status },
+        Buffer.concat(chunks).toString('utf8'),
+      ),
+    );
+  }
+
   /** WebSocket (and any other Upgrade): a raw TCP splice after replaying the request head. */
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const t = await this.resolve(req.url ?? '/').catch(() => undefined);
+    const hostId = this.previewHostId(req);
+    const t = await (hostId ? this.resolveHost(hostId, req.url ?? '/') : this.resolve(req.url ?? '/')).catch(
+      () => undefined,
+    );
     if (!t) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
