@@ -49,6 +49,11 @@ export interface KilnStack {
 export interface KilnStackOptions {
   /** Where R2 bytes go: an S3 server process (default, as production with MinIO) or a directory. */
   blobs?: 'fs' | 's3';
+  /**
+   * Address the gateway listens on (127.0.0.1). `0.0.0.0` lets preview containers reach it through
+   * their bridge; `gatewayUrl` still names 127.0.0.1.
+   */
+  host?: string;
 }
 
 export async function startKilnStack(options: KilnStackOptions = {}): Promise<KilnStack> {
@@ -77,7 +82,7 @@ export async function startKilnStack(options: KilnStackOptions = {}): Promise<Ki
     logger: pino({ level: 'warn' }),
     requestTimeoutMs: 60_000,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = (kind: BindingKind, appId: string, resourceId: string, token?: string) =>
     bindingUrl(gatewayUrl, kind, { appId, resourceId }, token ?? appToken(secret, appId));
