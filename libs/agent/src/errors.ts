@@ -9,7 +9,17 @@ export type AgentErrorCode =
   /** The call was cancelled through its AbortSignal. */
   | 'ABORTED'
   /** Configuration names an unknown provider or model, or is otherwise invalid. */
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  /** The model's structured answer (blueprint, conversation) stayed invalid after the repair attempts. */
+  | 'STRUCTURED_OUTPUT_INVALID'
+  /** A checkpoint was written by someone else since this session loaded it (two owners). */
+  | 'CHECKPOINT_CONFLICT'
+  /** A stored checkpoint does not match the session state schema. */
+  | 'CHECKPOINT_INVALID'
+  /** The sandbox port failed. */
+  | 'SANDBOX_ERROR'
+  /** The session is already running a generation; one run at a time. */
+  | 'SESSION_BUSY';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

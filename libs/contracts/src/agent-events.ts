@@ -175,6 +175,12 @@ export const ZAgentErrorCode = z.enum([
   'PROVIDER_ERROR',
   'PROVIDER_UNAVAILABLE',
   'CONTEXT_OVERFLOW',
+  /** Kiln: the model's blueprint stayed invalid JSON (or off-schema) after the repair attempts. */
+  'BLUEPRINT_INVALID',
+  /** Kiln: the preview sandbox failed (create, write, exec, analysis). */
+  'SANDBOX_ERROR',
+  /** Kiln: problems the fix loop could not repair within its rounds. */
+  'FIX_INCOMPLETE',
   'INTERNAL',
 ]);
 export type TAgentErrorCode = z.infer<typeof ZAgentErrorCode>;

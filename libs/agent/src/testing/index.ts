@@ -1,2 +1,3 @@
 export * from './model-script.js';
 export * from './scripted-model-server.js';
+export * from './in-memory-sandbox.js';

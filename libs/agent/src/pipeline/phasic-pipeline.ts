@@ -1,0 +1,292 @@
+import type { TAgentErrorCode } from '@kiln/contracts';
+import { AgentError } from '../errors.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { ZBlueprint, ZConversationDecision } from './blueprint-schema.js';
+import {
+  ZPipelineConfig,
+  appFiles,
+  sandboxFiles,
+  type PipelineContext,
+  type PipelineTemplate,
+  type TPipelineConfigInput,
+} from './pipeline-context.js';
+import type { CheckpointStore, EventSink, Sandbox } from './ports.js';
+import {
+  BLUEPRINT_INSTRUCTIONS,
+  CONVERSATION_INSTRUCTIONS,
+  blueprintRequest,
+  completionSummary,
+  conversationRequest,
+} from './prompts.js';
+import { guardSandbox } from './guard-sandbox.js';
+import { runPhase } from './run-phase.js';
+import { selectTemplate } from './select-template.js';
+import { SessionActor } from './session-actor.js';
+import { currentFiles, filePurpose, type TSessionState } from './session-state.js';
+import { generateStructured } from './structured-output.js';
+
+export interface PhasicPipelineOptions {
+  sessionId: string;
+  registry: ProviderRegistry;
+  sandbox: Sandbox;
+  checkpoints: CheckpointStore;
+  events: EventSink;
+  /** At least one; the first is the fallback when nothing in the prompt points elsewhere. */
+  templates: readonly PipelineTemplate[];
+  config?: TPipelineConfigInput;
+}
+
+export interface PipelineOutcome {
+  status: 'complete' | 'stopped' | 'failed';
+  error?: { code: string; message: string };
+}
+
+/**
+ * VibeSDK's "phasic" generation for one session: blueprint → template → phases (implement,
+ * check, fix) → summary, and follow-up requests as small edit phases. The session's state lives
+ * in a `SessionActor` checkpointed after every step, so a new instance opened on the same store
+ * continues where a crashed or stopped one left off. One run at a time per instance; the API's
+ * session lease makes it one instance per session.
+ */
+export class PhasicPipeline {
+  private running = false;
+  private instanceId: string | undefined;
+  private readonly sandbox: Sandbox;
+
+  private constructor(
+    private readonly options: PhasicPipelineOptions,
+    private readonly actor: SessionActor,
+    private readonly config = ZPipelineConfig.parse(options.config ?? {}),
+  ) {
+    if (options.templates.length === 0) throw new AgentError('CONFIG_INVALID', 'the pipeline needs a template');
+    this.sandbox = guardSandbox(options.sandbox);
+  }
+
+  /** Opens the session: its last checkpoint, or a new state. */
+  static async open(options: PhasicPipelineOptions): Promise<PhasicPipeline> {
+    return new PhasicPipeline(options, await SessionActor.open(options.checkpoints, options.sessionId));
+  }
+
+  /** The session state (read it, do not change it). */
+  get state(): Readonly<TSessionState> {
+    return this.actor.state;
+  }
+
+  /** Starts a new session from the user's prompt; on a started session this is `resume`. */
+  generate(query: string, options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
+    return this.exclusive(async () => {
+      if (this.actor.state.query === '') {
+        this.actor.state.query = query;
+        // The prompt is the one thing a resume cannot recreate: keep it before the first call.
+        await this.actor.checkpoint();
+      }
+      return this.drive(options.signal, () => this.run(options.signal));
+    });
+  }
+
+  /** Continues from the checkpoint (after a crash, a stop or a failure). */
+  resume(options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
+    return this.exclusive(async () => {
+      if (this.actor.state.query === '') {
+        throw new AgentError('CHECKPOINT_INVALID', `session ${this.actor.state.sessionId} has nothing to resume`);
+      }
+      await this.options.events.emit({ type: 'generation_resumed', message: 'Resuming generation' });
+      return this.drive(options.signal, () => this.run(options.signal));
+    });
+  }
+
+  /**
+   * A user message after (or instead of) the first generation: the conversation model answers
+   * (`conversation_response`) and, when the message asks for a change, an edit phase makes it.
+   * A crash before the answer is checkpointed loses the message: the caller sends it again.
+   */
+  sendMessage(message: string, options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
+    if (this.actor.state.query === '') return this.generate(message, options);
+    return this.exclusive(() => {
+      const n = this.actor.state.completedSteps.filter((s) => s.startsWith('conversation:')).length;
+      return this.drive(options.signal, async () => {
+        await this.actor.step(`conversation:${n}`, (state) => this.converse(state, message, options.signal));
+        await this.run(options.signal);
+      });
+    });
+  }
+
+  /** One run at a time: the flag is taken synchronously, before anything is awaited. */
+  private async exclusive(body: () => Promise<PipelineOutcome>): Promise<PipelineOutcome> {
+    if (this.running) throw new AgentError('SESSION_BUSY', 'this session is already running');
+    this.running = true;
+    try {
+      return await body();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async drive(signal: AbortSignal | undefined, body: () => Promise<void>): Promise<PipelineOutcome> {
+    const { state } = this.actor;
+    state.status = 'running';
+    state.lastError = null;
+    try {
+      await body();
+      state.status = 'complete';
+      await this.actor.checkpoint();
+      return { status: 'complete' };
+    } catch (error) {
+      if (signal?.aborted || (error instanceof AgentError && error.code === 'ABORTED')) {
+        state.status = 'stopped';
+        await this.bestEffortCheckpoint();
+        await this.options.events.emit({ type: 'generation_stopped', message: 'Generation stopped' });
+        return { status: 'stopped' };
+      }
+      const code = error instanceof AgentError ? error.code : 'INTERNAL';
+      const message = error instanceof Error ? error.message : String(error);
+      state.status = 'failed';
+      state.lastError = { code, message };
+      await this.bestEffortCheckpoint();
+      await this.options.events.emit({ type: 'error', error: message, code: eventCode(code) });
+      return { status: 'failed', error: { code, message } };
+    }
+  }
+
+  /** Whatever stopped the run may also stop the store (a crash, two owners): the last step stands. */
+  private async bestEffortCheckpoint(): Promise<void> {
+    try {
+      await this.actor.checkpoint();
+    } catch {
+      // The previous checkpoint is the one to resume from.
+    }
+  }
+
+  private async run(signal: AbortSignal | undefined): Promise<void> {
+    const { actor, options, config } = this;
+    const { registry, events, templates } = options;
+
+    await actor.step('blueprint', async (state) => {
+      const { value } = await generateStructured(registry, {
+        operation: 'blueprint',
+        instructions: BLUEPRINT_INSTRUCTIONS,
+        messages: [{ role: 'user', content: blueprintRequest(state.query, templates) }],
+        schema: ZBlueprint,
+        attempts: config.structuredAttempts,
+        ledger: actor.ledger,
+        ...(signal ? { signal } : {}),
+      });
+      state.blueprint = value;
+      state.conversation.push({ role: 'user', content: state.query });
+      state.phases = value.phases.map((p) => ({
+        ...p,
+        kind: 'plan',
+        status: 'pending',
+        fixRounds: 0,
+        remainingIssues: [],
+      }));
+    });
+
+    await actor.step('template', async (state) => {
+      const choice = selectTemplate(templates, state.query, state.blueprint!.template);
+      state.template = choice.template.name;
+      const totalFiles = new Set(state.phases.flatMap((p) => p.files.map((f) => f.path))).size;
+      await events.emit({
+        type: 'generation_started',
+        message: `Building ${state.blueprint!.title} on the ${choice.template.name} template`,
+        totalFiles,
+      });
+    });
+
+    const ctx = await this.context(signal);
+    for (let i = 0; i < actor.state.phases.length; i++) await runPhase(ctx, i);
+
+    await actor.step(`complete:${actor.state.phases.length}`, async (state) => {
+      state.conversation.push({
+        role: 'assistant',
+        content: completionSummary(state.blueprint, state.phases, appFiles(ctx).size),
+      });
+      await events.emit({
+        type: 'generation_complete',
+        instanceId: ctx.instanceId,
+        ...(state.preview ? { previewURL: state.preview.previewURL } : {}),
+      });
+    });
+  }
+
+  /**
+   * The run's context, with the preview created (or re-created after a crash) from the template
+   * and every file of the session: the sandbox is rebuilt from the checkpoint, never trusted.
+   */
+  private async context(signal: AbortSignal | undefined): Promise<PipelineContext> {
+    const ctx: PipelineContext = {
+      registry: this.options.registry,
+      sandbox: this.sandbox,
+      events: this.options.events,
+      config: this.config,
+      templates: this.options.templates,
+      actor: this.actor,
+      signal,
+      instanceId: this.instanceId ?? '',
+      runtimeErrorsSince: undefined,
+    };
+    if (this.instanceId === undefined) {
+      const preview = await this.sandbox.createPreview(
+        {
+          sessionId: this.actor.state.sessionId,
+          template: this.actor.state.template!,
+          files: sandboxFiles(currentFiles(this.actor.state)),
+        },
+        signal,
+      );
+      this.instanceId = ctx.instanceId = preview.instanceId;
+    }
+    return ctx;
+  }
+
+  private async converse(state: TSessionState, message: string, signal: AbortSignal | undefined): Promise<void> {
+    const paths = [...currentFiles(state).keys()];
+    const { value } = await generateStructured(this.options.registry, {
+      operation: 'conversation',
+      instructions: CONVERSATION_INSTRUCTIONS,
+      messages: [
+        ...state.conversation,
+        { role: 'user', content: conversationRequest(message, state.blueprint, paths) },
+      ],
+      schema: ZConversationDecision,
+      attempts: this.config.structuredAttempts,
+      ledger: this.actor.ledger,
+      ...(signal ? { signal } : {}),
+    });
+    state.conversation.push({ role: 'user', content: message }, { role: 'assistant', content: value.reply });
+    if (value.changeRequest !== null) {
+      const known = value.files.filter((p) => paths.includes(p));
+      state.phases.push({
+        name: `Change: ${value.changeRequest.slice(0, 60)}`,
+        description: value.changeRequest,
+        files: known.map((path) => ({ path, purpose: filePurpose(state, path) ?? '', changes: value.changeRequest })),
+        kind: 'edit',
+        request: value.changeRequest,
+        status: 'pending',
+        fixRounds: 0,
+        remainingIssues: [],
+      });
+    }
+    await this.options.events.emit({
+      type: 'conversation_response',
+      message: value.reply,
+      conversationId: `${state.sessionId}:${state.conversation.length - 1}`,
+      ...(value.changeRequest !== null ? { enhancedRequest: value.changeRequest } : {}),
+    });
+  }
+}
+
+function eventCode(code: string): TAgentErrorCode {
+  switch (code) {
+    case 'PROVIDER_ERROR':
+    case 'PROVIDER_UNAVAILABLE':
+    case 'CONTEXT_OVERFLOW':
+      return code;
+    case 'STRUCTURED_OUTPUT_INVALID':
+      return 'BLUEPRINT_INVALID';
+    case 'SANDBOX_ERROR':
+      return 'SANDBOX_ERROR';
+    default:
+      return 'INTERNAL';
+  }
+}
