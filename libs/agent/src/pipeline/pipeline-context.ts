@@ -17,8 +17,11 @@ export const ZPipelineConfig = z.object({
 export type TPipelineConfig = z.infer<typeof ZPipelineConfig>;
 export type TPipelineConfigInput = z.input<typeof ZPipelineConfig>;
 
-/** A template as the pipeline knows it; `files` (optional) are shown to the model and fixable. */
-export type PipelineTemplate = TTemplateInfo & { files?: Record<string, string> };
+/**
+ * A template as the pipeline knows it; `files` (optional) are shown to the model and fixable;
+ * `buildCommand` (argv in the app folder) overrides the config's.
+ */
+export type PipelineTemplate = TTemplateInfo & { files?: Record<string, string>; buildCommand?: string[] };
 
 /** What the steps of a run share. */
 export interface PipelineContext {

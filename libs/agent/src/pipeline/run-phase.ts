@@ -104,7 +104,10 @@ interface CheckResult {
 async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
   const { sandbox, instanceId, config } = ctx;
   const report = await sandbox.runStaticAnalysis(instanceId, ctx.signal);
-  const build = await sandbox.exec(instanceId, config.buildCommand, {
+  // The session's template knows how it builds; the config's command is the fallback.
+  const buildCommand =
+    ctx.templates.find((t) => t.name === ctx.actor.state.template)?.buildCommand ?? config.buildCommand;
+  const build = await sandbox.exec(instanceId, buildCommand, {
     timeoutMs: config.commandTimeoutMs,
     ...signalOf(ctx),
   });
@@ -117,7 +120,7 @@ async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
       line: 0,
       column: 0,
       code: build.timedOut ? 'BUILD_TIMEOUT' : 'BUILD_FAILED',
-      message: `${config.buildCommand.join(' ')} exited with ${build.exitCode ?? 'a signal'}: ${output.slice(-2000)}`,
+      message: `${buildCommand.join(' ')} exited with ${build.exitCode ?? 'a signal'}: ${output.slice(-2000)}`,
       severity: 'error',
       source: 'build',
     });

@@ -1,0 +1,169 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PhasicPipeline, ProviderRegistry } from '@kiln/agent';
+import { loadModelScript, startScriptedModelServer, type ScriptedModelServer } from '@kiln/agent/testing';
+import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
+import { createTestDatabase, freePort, type TestDatabase } from '@kiln/devtools/testing';
+import { appToken } from '@kiln/storage';
+import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
+import { DataSource } from 'typeorm';
+import { migrations } from '../migrations/index.js';
+import { RunnerClient } from '../runner/runner-client.js';
+import { PgCheckpointStore } from './pg-checkpoint-store.js';
+import { RunnerSandbox } from './runner-sandbox.js';
+import { loadPipelineTemplates } from './templates.js';
+
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+const socket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
+const skip = !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
+const TOKEN = randomBytes(24).toString('hex');
+const RUNNER_NAME = `ka-${randomBytes(4).toString('hex')}`;
+
+/**
+ * The agent from a prompt to a working app, with only the model scripted: the real provider code
+ * against the scripted OpenAI-compatible server, the real sandbox runner (its own process, real
+ * Docker engine, the real template and its offline build), checkpoints in Postgres, and the app's
+ * D1 binding served by the real gateway.
+ */
+describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
+  let stack: KilnStack;
+  let db: TestDatabase;
+  let source: DataSource;
+  let runner: ChildProcess;
+  let runnerUrl = '';
+  let model: ScriptedModelServer;
+
+  before(async () => {
+    stack = await startKilnStack({ blobs: 'fs', host: '0.0.0.0' });
+    db = await createTestDatabase('kiln_agent');
+    source = new DataSource({ type: 'postgres', url: db.url, migrations });
+    await source.initialize();
+    await source.runMigrations();
+    model = await startScriptedModelServer(
+      await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e.json', import.meta.url))),
+    );
+    const port = await freePort();
+    runnerUrl = `http://127.0.0.1:${port}`;
+    runner = spawn(process.execPath, [`${repo}apps/sandbox-runner/dist/main.js`], {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        DOCKER_SOCKET: socket,
+        RUNNER_TOKEN: TOKEN,
+        RUNNER_NAME,
+        RUNNER_PORT: String(port),
+        TEMPLATES_DIR: `${repo}templates`,
+        GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const deadline = Date.now() + 20_000;
+    while (
+      !(await fetch(`${runnerUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      assert.ok(Date.now() < deadline, 'the runner did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  after(async () => {
+    runner?.kill('SIGTERM');
+    const { execFileSync } = await import('node:child_process');
+    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=kiln.runner=${RUNNER_NAME}`], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
+    if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids]);
+    await model?.close();
+    await source?.destroy();
+    await db?.drop();
+    await stack?.close();
+  });
+
+  it('blueprint → phases → files → the preview builds and serves → todos go through the real D1 binding', async () => {
+    const appId = `todo-${randomBytes(3).toString('hex')}`;
+    const client = new RunnerClient(runnerUrl, TOKEN);
+    const events: TAgentServerMessage[] = [];
+    const checkpoints = new PgCheckpointStore(source);
+    const choice = { provider: 'local', model: 'scripted-coder', contextWindow: 32_768, maxOutputTokens: 4096 };
+    const pipeline = await PhasicPipeline.open({
+      sessionId: `session-${appId}`,
+      registry: new ProviderRegistry({
+        providers: [{ kind: 'openai-compatible', id: 'local', baseURL: model.baseURL }],
+        operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
+      }),
+      sandbox: new RunnerSandbox(client, { appId, userId: 'erin', gatewayToken: appToken(stack.secret, appId) }),
+      checkpoints,
+      events: {
+        emit: (event) => {
+          assert.ok(ZAgentServerMessage.safeParse(event).success, `off-contract event ${event.type}`);
+          events.push(event);
+        },
+      },
+      templates: await loadPipelineTemplates(`${repo}templates`),
+      config: { maxFixRounds: 1 },
+    });
+
+    const outcome = await pipeline.generate('a todo app with a D1 table');
+    const problems = events.filter((e) => e.type === 'error' || e.type === 'static_analysis_results');
+    assert.deepEqual(outcome, { status: 'complete' }, JSON.stringify(problems).slice(0, 3000));
+    const types = events.map((e) => e.type);
+    for (const type of [
+      'generation_started',
+      'phase_generating',
+      'file_generated',
+      'phase_implemented',
+      'deployment_completed',
+      'generation_complete',
+    ])
+      assert.ok(types.includes(type as TAgentServerMessage['type']), `no ${type} event`);
+    assert.equal(pipeline.state.template, 'vite-react-d1');
+    assert.deepEqual(
+      pipeline.state.phases.map((p) => [p.status, p.remainingIssues.length]),
+      [
+        ['implemented', 0],
+        ['implemented', 0],
+      ],
+    );
+
+    // The checkpoint in Postgres is the finished session.
+    const saved = await checkpoints.load(`session-${appId}`);
+    assert.ok(saved && saved.revision > 1);
+    assert.equal((saved.state as { status: string }).status, 'complete');
+
+    // The app the agent built, served by its preview: the page, and todos through D1.
+    const deployed = events.filter((e) => e.type === 'deployment_completed').at(-1) as { previewURL: string };
+    const preview = deployed.previewURL.endsWith('/') ? deployed.previewURL : `${deployed.previewURL}/`;
+    const page = await fetch(preview);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="root">/);
+    for (const [title, priority] of [
+      ['water the plants', 1],
+      ['file the taxes', 3],
+    ] as const) {
+      const res = await fetch(`${preview}api/todos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title, priority }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+    }
+    const todos = (await (await fetch(`${preview}api/todos`)).json()) as { title: string; priority: number }[];
+    assert.deepEqual(
+      todos.map((t) => [t.title, t.priority]),
+      [
+        ['file the taxes', 3],
+        ['water the plants', 1],
+      ],
+    );
+    assert.deepEqual(await stack.d1.listTables({ appId, resourceId: 'app' }), [{ name: 'todos', rows: 2 }]);
+  });
+});
