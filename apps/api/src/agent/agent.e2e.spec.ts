@@ -35,7 +35,62 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
   let source: DataSource;
   let runner: ChildProcess;
   let runnerUrl = '';
-  let model: ScriptedModelServer;
+  const servers: ScriptedModelServer[] = [];
+
+  async function session(script: string) {
+    const model = await startScriptedModelServer(
+      await loadModelScript(fileURLToPath(new URL(`../../test/scripts/${script}.json`, import.meta.url))),
+    );
+    servers.push(model);
+    const appId = `todo-${randomBytes(3).toString('hex')}`;
+    const events: TAgentServerMessage[] = [];
+    const checkpoints = new PgCheckpointStore(source);
+    const choice = { provider: 'local', model: 'scripted-coder', contextWindow: 32_768, maxOutputTokens: 4096 };
+    const pipeline = await PhasicPipeline.open({
+      sessionId: `session-${appId}`,
+      registry: new ProviderRegistry({
+        providers: [{ kind: 'openai-compatible', id: 'local', baseURL: model.baseURL }],
+        operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
+      }),
+      sandbox: new RunnerSandbox(new RunnerClient(runnerUrl, TOKEN), {
+        appId,
+        userId: 'erin',
+        gatewayToken: appToken(stack.secret, appId),
+      }),
+      checkpoints,
+      events: {
+        emit: (event) => {
+          assert.ok(ZAgentServerMessage.safeParse(event).success, `off-contract event ${event.type}`);
+          events.push(event);
+        },
+      },
+      templates: await loadPipelineTemplates(`${repo}templates`),
+      config: { maxFixRounds: 2 },
+    });
+    const outcome = await pipeline.generate('a todo app with a D1 table');
+    const problems = events.filter((e) => e.type === 'error' || e.type === 'static_analysis_results');
+    assert.deepEqual(outcome, { status: 'complete' }, JSON.stringify(problems).slice(0, 3000));
+    const deployed = events.filter((e) => e.type === 'deployment_completed').at(-1) as { previewURL: string };
+    const preview = deployed.previewURL.endsWith('/') ? deployed.previewURL : `${deployed.previewURL}/`;
+    return { model, appId, events, checkpoints, pipeline, preview };
+  }
+
+  /** Adds todos through the preview's API and reads them back (most urgent first). */
+  async function todosThrough(preview: string): Promise<[string, number][]> {
+    for (const [title, priority] of [
+      ['water the plants', 1],
+      ['file the taxes', 3],
+    ] as const) {
+      const res = await fetch(`${preview}api/todos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title, priority }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+    }
+    const todos = (await (await fetch(`${preview}api/todos`)).json()) as { title: string; priority: number }[];
+    return todos.map((t) => [t.title, t.priority]);
+  }
 
   before(async () => {
     stack = await startKilnStack({ blobs: 'fs', host: '0.0.0.0' });
@@ -43,9 +98,6 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     source = new DataSource({ type: 'postgres', url: db.url, migrations });
     await source.initialize();
     await source.runMigrations();
-    model = await startScriptedModelServer(
-      await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e.json', import.meta.url))),
-    );
     const port = await freePort();
     runnerUrl = `http://127.0.0.1:${port}`;
     runner = spawn(process.execPath, [`${repo}apps/sandbox-runner/dist/main.js`], {
@@ -82,39 +134,14 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       .split('\n')
       .filter(Boolean);
     if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids]);
-    await model?.close();
+    for (const model of servers) await model.close();
     await source?.destroy();
     await db?.drop();
     await stack?.close();
   });
 
   it('blueprint → phases → files → the preview builds and serves → todos go through the real D1 binding', async () => {
-    const appId = `todo-${randomBytes(3).toString('hex')}`;
-    const client = new RunnerClient(runnerUrl, TOKEN);
-    const events: TAgentServerMessage[] = [];
-    const checkpoints = new PgCheckpointStore(source);
-    const choice = { provider: 'local', model: 'scripted-coder', contextWindow: 32_768, maxOutputTokens: 4096 };
-    const pipeline = await PhasicPipeline.open({
-      sessionId: `session-${appId}`,
-      registry: new ProviderRegistry({
-        providers: [{ kind: 'openai-compatible', id: 'local', baseURL: model.baseURL }],
-        operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
-      }),
-      sandbox: new RunnerSandbox(client, { appId, userId: 'erin', gatewayToken: appToken(stack.secret, appId) }),
-      checkpoints,
-      events: {
-        emit: (event) => {
-          assert.ok(ZAgentServerMessage.safeParse(event).success, `off-contract event ${event.type}`);
-          events.push(event);
-        },
-      },
-      templates: await loadPipelineTemplates(`${repo}templates`),
-      config: { maxFixRounds: 1 },
-    });
-
-    const outcome = await pipeline.generate('a todo app with a D1 table');
-    const problems = events.filter((e) => e.type === 'error' || e.type === 'static_analysis_results');
-    assert.deepEqual(outcome, { status: 'complete' }, JSON.stringify(problems).slice(0, 3000));
+    const { appId, events, checkpoints, pipeline, preview } = await session('todo-e2e');
     const types = events.map((e) => e.type);
     for (const type of [
       'generation_started',
@@ -123,8 +150,8 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       'phase_implemented',
       'deployment_completed',
       'generation_complete',
-    ])
-      assert.ok(types.includes(type as TAgentServerMessage['type']), `no ${type} event`);
+    ] as const)
+      assert.ok(types.includes(type), `no ${type} event`);
     assert.equal(pipeline.state.template, 'vite-react-d1');
     assert.deepEqual(
       pipeline.state.phases.map((p) => [p.status, p.remainingIssues.length]),
@@ -140,30 +167,35 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     assert.equal((saved.state as { status: string }).status, 'complete');
 
     // The app the agent built, served by its preview: the page, and todos through D1.
-    const deployed = events.filter((e) => e.type === 'deployment_completed').at(-1) as { previewURL: string };
-    const preview = deployed.previewURL.endsWith('/') ? deployed.previewURL : `${deployed.previewURL}/`;
     const page = await fetch(preview);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<div id="root">/);
-    for (const [title, priority] of [
-      ['water the plants', 1],
+    assert.deepEqual(await todosThrough(preview), [
       ['file the taxes', 3],
-    ] as const) {
-      const res = await fetch(`${preview}api/todos`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ title, priority }),
-      });
-      assert.equal(res.status, 201, await res.clone().text());
-    }
-    const todos = (await (await fetch(`${preview}api/todos`)).json()) as { title: string; priority: number }[];
+      ['water the plants', 1],
+    ]);
+    assert.deepEqual(await stack.d1.listTables({ appId, resourceId: 'app' }), [{ name: 'todos', rows: 2 }]);
+  });
+
+  it('a type error in the generated code is found by tsc in the container and repaired by a model fix', async () => {
+    const { model, events, pipeline, preview } = await session('todo-e2e-fix');
+    const analyses = events.filter((e) => e.type === 'static_analysis_results');
+    assert.match(JSON.stringify(analyses[0]), /TS2741/, 'the first analysis reports the missing property');
+    assert.equal(
+      model.requests.filter((r) => r.lastUserMessage.startsWith('Fix these problems') && r.outcome === 'replied')
+        .length,
+      1,
+    );
     assert.deepEqual(
-      todos.map((t) => [t.title, t.priority]),
+      pipeline.state.phases.map((p) => [p.status, p.remainingIssues.length]),
       [
-        ['file the taxes', 3],
-        ['water the plants', 1],
+        ['implemented', 0],
+        ['implemented', 0],
       ],
     );
-    assert.deepEqual(await stack.d1.listTables({ appId, resourceId: 'app' }), [{ name: 'todos', rows: 2 }]);
+    assert.deepEqual(await todosThrough(preview), [
+      ['file the taxes', 3],
+      ['water the plants', 1],
+    ]);
   });
 });
