@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScratchServices } from '@kiln/devtools/services';
+import { agentBench } from './agent-bench.js';
 import { d1Bench } from './d1-bench.js';
 import { doBench } from './do-bench.js';
 import { writeSection } from './report.js';
 import { runnerBench } from './runner-bench.js';
 import { storageBench } from './storage-bench.js';
 
-const SECTIONS = ['storage', 'd1', 'do', 'runner'] as const;
+const SECTIONS = ['storage', 'd1', 'do', 'runner', 'agent'] as const;
 
 /**
  * `npm run bench`: every benchmark, each compared with its reference in the same run.
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
   try {
     const log = (line: string) => process.stdout.write(`${line}\n`);
-    const benches = { storage: storageBench, d1: d1Bench, do: doBench, runner: runnerBench };
+    const benches = { storage: storageBench, d1: d1Bench, do: doBench, runner: runnerBench, agent: agentBench };
     for (const id of SECTIONS) {
       if (!run(id)) continue;
       const section = await benches[id](log);

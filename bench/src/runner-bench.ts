@@ -43,15 +43,20 @@ function answers(host: string, port: number): Promise<boolean> {
   });
 }
 
-class RunnerProcess {
+/** A sandbox runner in its own process, on the real engine. */
+export class RunnerProcess {
   private child: ChildProcess | undefined;
   readonly token = randomBytes(24).toString('hex');
   /** Fixed per pool size, so reruns reuse the network and its firewall chain instead of adding more. */
   readonly name: string;
   base = '';
 
-  constructor(private readonly poolSize: number) {
-    this.name = `kiln-bench-pool${poolSize}`;
+  constructor(
+    private readonly poolSize: number,
+    private readonly env: Record<string, string> = {},
+    name = `kiln-bench-pool${poolSize}`,
+  ) {
+    this.name = name;
   }
 
   async start(): Promise<void> {
@@ -71,6 +76,8 @@ class RunnerProcess {
         INSTANCE_READY_TIMEOUT_MS: '120000',
         WARM_POOL_SIZE: String(this.poolSize),
         REAPER_INTERVAL_MS: '3600000',
+        TEMPLATES_DIR: join(repoRoot, 'templates'),
+        ...this.env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

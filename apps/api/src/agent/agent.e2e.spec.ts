@@ -9,12 +9,11 @@ import { loadModelScript, startScriptedModelServer, type ScriptedModelServer } f
 import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
 import { createTestDatabase, freePort, type TestDatabase } from '@kiln/devtools/testing';
 import { appToken } from '@kiln/storage';
+import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
 import { DataSource } from 'typeorm';
 import { migrations } from '../migrations/index.js';
-import { RunnerClient } from '../runner/runner-client.js';
 import { PgCheckpointStore } from './pg-checkpoint-store.js';
-import { RunnerSandbox } from './runner-sandbox.js';
 import { loadPipelineTemplates } from './templates.js';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));

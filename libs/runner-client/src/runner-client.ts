@@ -15,17 +15,18 @@ import {
   ZStaticAnalysis,
 } from '@kiln/contracts';
 import { z } from 'zod';
-import { KilnError } from '../common/errors.js';
 
 /** The runner answered with an error envelope (its code and message are kept) or not at all. */
-export class RunnerRequestError extends KilnError {
+export class RunnerRequestError extends Error {
+  override readonly name = 'RunnerRequestError';
   constructor(
+    /** HTTP status; 0 when the runner did not answer. */
     readonly status: number,
-    code: TErrorCode,
+    readonly code: TErrorCode,
     message: string,
     cause?: unknown,
   ) {
-    super(code, `sandbox runner: ${message}`, { cause });
+    super(`sandbox runner: ${message}`, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -9,7 +9,7 @@ import type {
   TStaticAnalysisReport,
 } from '@kiln/agent';
 import type { TCodeIssue } from '@kiln/contracts';
-import type { RunnerClient } from '../runner/runner-client.js';
+import type { RunnerClient } from './runner-client.js';
 
 /** Who a session's preview belongs to: the app (its bindings' data) and the user (runner caps). */
 export interface SandboxOwner {

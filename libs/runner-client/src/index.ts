@@ -1,0 +1,2 @@
+export * from './runner-client.js';
+export * from './runner-sandbox.js';
