@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PhasicPipeline, ProviderRegistry } from '@kiln/agent';
+import { PhasicPipeline, ProviderRegistry, ZSessionState, currentFiles } from '@kiln/agent';
 import { loadModelScript, startScriptedModelServer, type ScriptedModelServer } from '@kiln/agent/testing';
 import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
 import { createTestDatabase, freePort, type TestDatabase } from '@kiln/devtools/testing';
@@ -35,6 +35,8 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
   let runner: ChildProcess;
   let runnerUrl = '';
   const servers: ScriptedModelServer[] = [];
+  /** The files of the uninterrupted todo session (first test), to compare a resumed one with. */
+  let uninterrupted: Map<string, string> | undefined;
 
   async function session(script: string) {
     const model = await startScriptedModelServer(
@@ -141,6 +143,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
 
   it('blueprint → phases → files → the preview builds and serves → todos go through the real D1 binding', async () => {
     const { appId, events, checkpoints, pipeline, preview } = await session('todo-e2e');
+    uninterrupted = currentFiles(pipeline.state);
     const types = events.map((e) => e.type);
     for (const type of [
       'generation_started',
@@ -196,5 +199,72 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       ['file the taxes', 3],
       ['water the plants', 1],
     ]);
+  });
+
+  it('the agent process SIGKILLed mid-phase resumes from its Postgres checkpoint in a new process, same files', async () => {
+    const model = await startScriptedModelServer(
+      await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e-slow.json', import.meta.url))),
+    );
+    servers.push(model);
+    const appId = `todo-${randomBytes(3).toString('hex')}`;
+    const args = JSON.stringify({
+      sessionId: `session-${appId}`,
+      appId,
+      prompt: 'a todo app with a D1 table',
+      modelURL: model.baseURL,
+      runnerUrl,
+      runnerToken: TOKEN,
+      gatewaySecret: stack.secret,
+      databaseUrl: db.url,
+      templatesDir: `${repo}templates`,
+    });
+    const driver = fileURLToPath(new URL('./testing/run-session.js', import.meta.url));
+    const start = () => spawn(process.execPath, [driver, args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const eventsOf = (child: ChildProcess, onEvent: (e: TAgentServerMessage) => void) =>
+      new Promise<number | null>((resolve) => {
+        let rest = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          const lines = (rest + chunk.toString()).split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) if (line) onEvent(JSON.parse(line) as TAgentServerMessage);
+        });
+        child.on('exit', (code) => resolve(code));
+      });
+
+    // First process: killed while phase 2's files stream in.
+    const first = start();
+    let phases = 0;
+    let killed = false;
+    const firstExit = await eventsOf(first, (e) => {
+      if (e.type === 'phase_generating') phases++;
+      if (phases === 2 && e.type === 'file_chunk_generated' && !killed) {
+        killed = true;
+        first.kill('SIGKILL');
+      }
+    });
+    assert.equal(killed, true, 'the kill landed in phase 2');
+    assert.equal(firstExit, null, 'the first process died by the signal');
+    const atKill = await new PgCheckpointStore(source).load(`session-${appId}`);
+    const stateAtKill = ZSessionState.parse(atKill?.state);
+    assert.deepEqual(
+      stateAtKill.phases.map((p) => p.status),
+      ['implemented', 'pending'],
+      'phase 1 was checkpointed as done; phase 2 not started in the store',
+    );
+
+    // Second process, same session: resumes and completes.
+    const second = start();
+    const resumed: TAgentServerMessage[] = [];
+    assert.equal(await eventsOf(second, (e) => resumed.push(e)), 0);
+    assert.equal(resumed.at(-1)?.type, 'generation_complete');
+    const answered = (prefix: string) =>
+      model.requests.filter((r) => r.lastUserMessage.startsWith(prefix) && r.outcome === 'replied').length;
+    assert.equal(answered('Plan the app'), 1, 'the blueprint is not asked again');
+    assert.equal(answered('Implement phase 1'), 1, 'phase 1 is not generated again');
+
+    const final = ZSessionState.parse((await new PgCheckpointStore(source).load(`session-${appId}`))?.state);
+    assert.equal(final.status, 'complete');
+    assert.ok(uninterrupted, 'the uninterrupted session ran first');
+    assert.deepEqual(currentFiles(final), uninterrupted);
   });
 });
