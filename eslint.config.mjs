@@ -40,6 +40,8 @@ export default tseslint.config(
       '.kiln/**',
       '**/next-env.d.ts',
       'infra/**',
+      // Template apps build inside the runtime image, where their dependencies are (/node_modules).
+      'templates/**',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

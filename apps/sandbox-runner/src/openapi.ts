@@ -9,6 +9,7 @@ import {
   ZInstance,
   ZInstanceLogs,
   ZInstanceError,
+  ZStaticAnalysis,
   ZWriteFiles,
 } from '@kiln/contracts';
 import { z } from 'zod';
@@ -72,6 +73,13 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Run a command (argv, no shell) as the app user with a timeout; output captured.',
       body: ZExecRequest,
       ok: { status: 200, data: ZExecResult },
+    },
+  },
+  '/instances/{id}/analyze': {
+    post: {
+      summary:
+        'Static analysis of the app in its container (tsc with its tsconfig), in VibeSDK’s shape; `error` says when the analyzer could not run.',
+      ok: { status: 200, data: ZStaticAnalysis },
     },
   },
   '/instances/{id}/errors': {

@@ -16,6 +16,7 @@ export function instanceRoutes(app: FastifyInstance, instances: InstanceService)
   app.get('/instances/:id/files', async (req: Req) => ok(await instances.readFile(id(req), path(req))));
   app.delete('/instances/:id/files', async (req: Req) => ok(await instances.deleteFile(id(req), path(req))));
   app.post('/instances/:id/exec', async (req: Req) => ok(await instances.exec(id(req), req.body)));
+  app.post('/instances/:id/analyze', async (req: Req) => ok(await instances.analyze(id(req))));
   app.get('/instances/:id/errors', async (req: Req) =>
     ok(await instances.errors(id(req), ZInstanceErrorsQuery.parse(req.query).since)),
   );

@@ -7,6 +7,7 @@ import {
   type TFileContent,
   type TInstance,
   type TInstanceLogs,
+  type TStaticAnalysis,
   type TInstanceError,
   ZCreateInstance,
   ZExecRequest,
@@ -29,11 +30,14 @@ import type { FileService } from './file.service.js';
 import { type Identity, IdentityStore } from './identity.js';
 import { FailedRequests, errorsInLog } from './runtime-errors.js';
 import { WarmPool } from './warm-pool.js';
+import { ANALYZE_COMMAND, toStaticAnalysis } from '../analysis/diagnostics.js';
 import { answersHttp } from './readiness.js';
 import { loadTemplate } from './templates.js';
 
 /** Host name instances reach the binding gateway at (the host's address on their network). */
 export const GATEWAY_HOST_NAME = 'kiln-gateway';
+/** tsc over a template-sized app takes seconds; a stuck checker must not hold the request for long. */
+const ANALYZE_TIMEOUT_MS = 120_000;
 /** Suffix of a container whose create has not finished; one left behind by a crash is an orphan. */
 export const CREATING_SUFFIX = '-creating';
 
@@ -438,6 +442,12 @@ export class InstanceService {
       stderr: out.stderr,
       durationMs: Math.round(performance.now() - started),
     };
+  }
+
+  /** Type-check (and lint) the app in its container with the image's analyzer. */
+  async analyze(id: string): Promise<TStaticAnalysis> {
+    const run = await this.exec(id, { command: [...ANALYZE_COMMAND], timeoutMs: ANALYZE_TIMEOUT_MS });
+    return toStaticAnalysis(run);
   }
 
   async writeFiles(id: string, body: unknown): Promise<{ written: number }> {

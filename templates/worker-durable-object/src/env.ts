@@ -1,0 +1,4 @@
+/** The bindings wrangler.jsonc declares. */
+export interface Env {
+  ROOMS: DurableObjectNamespace;
+}
