@@ -296,6 +296,9 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
   });
 
   it('a fork bomb stays under the pid limit and the preview keeps serving', async () => {
+    // The previous test changed /app (a link): let the reload it started finish first, so the bomb
+    // is what this test measures, not a reload racing it for threads.
+    await new Promise((r) => setTimeout(r, 1500));
     const bomb = await api<TExecResult>('POST', `/instances/${id}/exec`, {
       command: [
         'node',

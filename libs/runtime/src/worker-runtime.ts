@@ -1,4 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
+import { connect } from 'node:net';
 import { Miniflare } from 'miniflare';
 import type { DurableObjectSync } from '@kiln/storage';
 import type { Logger } from 'pino';
@@ -26,6 +27,10 @@ export class WorkerRuntime {
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  /** The configuration the running workerd was last started or reloaded with successfully. */
+  private lastGood: WranglerConfig | undefined;
+  /** Where workerd serves the app (the port Miniflare reported). */
+  private url: URL | undefined;
   /** Bumped after every successful (re)load; tests and health checks read it. */
   generation = 0;
 
@@ -45,6 +50,8 @@ export class WorkerRuntime {
     if (this.sync) await this.sync.restore();
     this.mf = new Miniflare(this.options(config));
     const url = await this.mf.ready;
+    this.lastGood = config;
+    this.url = url;
     this.sync?.start();
     this.generation++;
     return url;
@@ -71,19 +78,66 @@ export class WorkerRuntime {
     this.logger[level]({ source: 'app', appLevel: log.level, appTime: log.timestamp }, log.message);
   }
 
-  /** Re-reads the app from disk and applies it; a broken change keeps the previous version serving. */
+  /**
+   * Re-reads the app from disk and applies it; a broken change keeps the previous version serving.
+   * When the failure took workerd down with it (it could not start a thread under the pids limit,
+   * say), the runtime starts again from the last configuration that worked.
+   */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(async () => {
       if (!this.mf) return;
       try {
-        await this.mf.setOptions(this.options(await readWranglerConfig(this.target.appDir)));
+        const config = await readWranglerConfig(this.target.appDir);
+        await this.mf.setOptions(this.options(config));
+        this.lastGood = config;
         this.generation++;
         this.logger.info({ generation: this.generation }, 'worker reloaded');
       } catch (err) {
         this.logger.error({ err }, 'reload failed; the previous version keeps serving');
+        if (!(await this.serving())) await this.recover();
       }
     });
     return this.reloading;
+  }
+
+  /** True when workerd accepts connections on the app's port. */
+  private serving(): Promise<boolean> {
+    const url = this.url;
+    if (!url) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port) });
+      socket.setTimeout(2000);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  }
+
+  /** A new workerd with the last configuration that loaded, retried while resources are short. */
+  private async recover(): Promise<void> {
+    const config = this.lastGood;
+    if (!config) return;
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      await this.mf?.dispose().catch(() => undefined);
+      this.mf = undefined;
+      try {
+        this.mf = new Miniflare(this.options(config));
+        this.url = await this.mf.ready;
+        this.generation++;
+        this.logger.warn({ attempt, generation: this.generation }, 'runtime restarted after a failed reload');
+        return;
+      } catch (err) {
+        this.logger.error({ err, attempt }, 'runtime restart failed; retrying');
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+    this.logger.fatal('runtime could not restart; the app is not served');
   }
 
   /** Reloads after file changes settle for `debounceMs`. */
