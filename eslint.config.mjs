@@ -9,6 +9,9 @@ const boundaries = (serverMayUseTooling) => [
   {
     allow: [],
     enforceBuildableLibDependency: false,
+    // libs/runtime loads the Durable Object sync's drivers from @kiln/storage lazily (the preview
+    // image ships without them) and imports its light entry points statically.
+    checkDynamicDependenciesExceptions: ['@kiln/storage'],
     depConstraints: [
       // Libraries never import applications.
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },

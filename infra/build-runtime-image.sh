@@ -14,6 +14,9 @@
 # finds them. infra/runtime/tools/analyze.mjs is shipped as /opt/kiln/tools/analyze.mjs.
 #
 # Usage: bash infra/build-runtime-image.sh   (npm run runner:image)
+#        bash infra/build-runtime-image.sh layout DIR
+#          only lays out the image's tree in DIR/context/runtime, with no Docker engine: what the
+#          registry path of infra/runtime.Dockerfile runs inside its build stage.
 # Environment:
 #   KILN_IMAGE_TAG        tag of kiln/runtime (default: dev)
 #   KILN_BASE_IMAGE       imported Node base image (default: kiln/node:24)
@@ -33,11 +36,19 @@ die() {
   exit 1
 }
 
-command -v docker >/dev/null || die "docker CLI not found"
-docker info >/dev/null 2>&1 || die "the Docker engine is not reachable (docker info failed)"
-[[ -x $NODE ]] || die "$NODE is missing: run npm ci in $ROOT first"
+MODE=image
+if [[ ${1:-} == layout ]]; then
+  [[ -n ${2:-} ]] || die "usage: build-runtime-image.sh layout DIR"
+  MODE=layout
+  BUILD_DIR=$2
+fi
 
-KILN_BASE_IMAGE=$BASE_IMAGE KILN_IMAGE_BUILD_DIR=$BUILD_DIR bash "$ROOT/infra/build-images.sh" base
+[[ -x $NODE ]] || die "$NODE is missing: run npm ci in $ROOT first"
+if [[ $MODE == image ]]; then
+  command -v docker >/dev/null || die "docker CLI not found"
+  docker info >/dev/null 2>&1 || die "the Docker engine is not reachable (docker info failed)"
+  KILN_BASE_IMAGE=$BASE_IMAGE KILN_IMAGE_BUILD_DIR=$BUILD_DIR bash "$ROOT/infra/build-images.sh" base
+fi
 
 log "building libs/runtime (tsc -b, incremental)"
 (cd "$ROOT" && "$NODE" node_modules/typescript/bin/tsc -b libs/runtime)
@@ -127,6 +138,11 @@ log "checking that the laid-out runtime resolves all its imports"
 "$NODE" "$context/node_modules/typescript/bin/tsc" --version >/dev/null &&
   "$NODE" "$context/node_modules/vite/bin/vite.js" --version >/dev/null ||
   die "the app tools in $context/node_modules do not run"
+
+if [[ $MODE == layout ]]; then
+  log "laid out in $context"
+  exit 0
+fi
 
 log "building image $IMAGE (target prebuilt, base $BASE_IMAGE)"
 previous=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
