@@ -93,9 +93,10 @@ export function createRunner(config: RunnerConfig): FastifyInstance {
       supervisor.start();
       done();
     });
-    app.addHook('onClose', (_app, done) => {
+    app.addHook('onClose', async () => {
       supervisor.stop();
-      done();
+      // A pool container being created now would otherwise appear after the runner has gone.
+      await instances.pool.close();
     });
   }
   app.decorate('supervisor', supervisor);

@@ -15,6 +15,7 @@ export class WarmPool {
   /** Containers being created for the pool (reconciliation must not take them for orphans). */
   private readonly pending = new Set<string>();
   private filling: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly runner: string,
@@ -66,11 +67,18 @@ export class WarmPool {
 
   /** Tops the pool up in the background; one fill at a time. */
   refill(): void {
+    if (this.closed) return;
     this.filling ??= this.fill()
       .catch((err: unknown) =>
         this.log.error({ err }, 'warm pool: cannot create a container; retrying at the next sweep'),
       )
       .finally(() => (this.filling = undefined));
+  }
+
+  /** No more fills; resolves once a running one has finished (the runner is shutting down). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
   }
 
   /** Waits for a running fill (tests and benchmarks). */
@@ -79,7 +87,7 @@ export class WarmPool {
   }
 
   private async fill(): Promise<void> {
-    while (this.free.length < this.size) {
+    while (!this.closed && this.free.length < this.size) {
       const id = randomBytes(8).toString('hex');
       const name = WarmPool.nameOf(this.runner, id);
       this.pending.add(name);

@@ -26,10 +26,20 @@ export function ensureImage(): void {
 export async function removeRunnerResources(runnerName: string): Promise<void> {
   const docker = new Docker({ socketPath: socket });
   const label = [`kiln.runner=${runnerName}`];
-  for (const c of await docker.listContainers({ all: true, filters: { label } }))
-    await docker.getContainer(c.Id).remove({ force: true, v: true });
+  const removeContainers = async () => {
+    for (const c of await docker.listContainers({ all: true, filters: { label } }))
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+  };
+  await removeContainers();
   for (const n of await docker.listNetworks({ filters: { label } })) {
-    await docker.getNetwork(n.Id).remove();
+    // A runner process killed by a test may have had a container on its way: try once more.
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(async () => {
+        await removeContainers();
+        await docker.getNetwork(n.Id).remove();
+      });
     await new HostFirewall(true).release(`br-${n.Id.slice(0, 12)}`);
   }
   for (const i of await docker.listImages({ filters: { label } })) await docker.getImage(i.Id).remove({ force: true });
