@@ -21,7 +21,8 @@ export type Identity = z.infer<typeof ZIdentity>;
  * warm-pool container was created before anyone asked for it, and labels cannot change, so when
  * it is claimed the runner writes the identity into the container instead, as root into a
  * root-owned folder of /app: the app user (uid 10001) can neither change nor replace it, and a
- * restarted runner reads it back. Kept in a cache here, filled on claim and on first read.
+ * restarted runner reads it back. Kept in a cache here by instance id, filled on claim and on
+ * first read.
  */
 export class IdentityStore {
   private readonly cache = new Map<string, Identity>();
@@ -39,12 +40,12 @@ export class IdentityStore {
     );
   }
 
-  remember(name: string, identity: Identity): void {
-    this.cache.set(name, identity);
+  remember(id: string, identity: Identity): void {
+    this.cache.set(id, identity);
   }
 
-  forget(name: string): void {
-    this.cache.delete(name);
+  forget(id: string): void {
+    this.cache.delete(id);
   }
 
   /** Labels first; then the claimed pool container's file. Undefined for an unclaimed one. */
@@ -57,14 +58,16 @@ export class IdentityStore {
         class: l['kiln.class'] === 'published' ? 'published' : 'preview',
         created: l['kiln.created'] ?? '',
       };
-    const cached = this.cache.get(c.name);
+    // Keyed by instance id: a claim renames the container.
+    const id = l['kiln.instance'] ?? c.name;
+    const cached = this.cache.get(id);
     if (cached) return cached;
     const tar = await this.engine.getArchive(c.name, `/app/${IDENTITY_FILE}`);
     const entry = tar ? firstTarEntry(tar) : undefined;
     if (!entry) return undefined;
     const parsed = ZIdentity.safeParse(JSON.parse(entry.data.toString('utf8')));
     if (!parsed.success) return undefined;
-    this.cache.set(c.name, parsed.data);
+    this.cache.set(id, parsed.data);
     return parsed.data;
   }
 }

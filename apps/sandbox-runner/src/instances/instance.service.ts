@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import {
-  type TAppFile,
   type TExecResult,
   type TFileContent,
   type TInstance,
@@ -11,35 +10,25 @@ import {
   type TInstanceError,
   ZCreateInstance,
   ZExecRequest,
-  ZInstanceId,
   ZWriteFiles,
 } from '@kiln/contracts';
+import { ANALYZE_COMMAND, toStaticAnalysis } from '../analysis/diagnostics.js';
 import type { RunnerConfig } from '../config.js';
-import { APP_USER, type InstanceContainerSpec, RUNTIME_PORT } from '../docker/container-spec.js';
+import { APP_USER, RUNTIME_PORT } from '../docker/container-spec.js';
 import type { ContainerInfo, DockerEngine, NetworkInfo } from '../docker/docker-engine.js';
 import type { HostFirewall } from '../docker/host-firewall.js';
-import {
-  InstanceCapError,
-  InstanceImmutableError,
-  InstanceNotFoundError,
-  InstanceNotRunningError,
-  InvalidFileError,
-} from '../errors.js';
+import { InstanceImmutableError, InstanceNotFoundError, InstanceNotRunningError, InvalidFileError } from '../errors.js';
 import type { RunnerMetrics } from '../metrics.js';
 import type { FileService } from './file.service.js';
 import { type Identity, IdentityStore } from './identity.js';
-import { FailedRequests, errorsInLog } from './runtime-errors.js';
-import { WarmPool } from './warm-pool.js';
-import { ANALYZE_COMMAND, toStaticAnalysis } from '../analysis/diagnostics.js';
+import { CREATING_SUFFIX, InstanceCreator, appImage, containerName, ownLabels } from './instance-creator.js';
 import { answersHttp } from './readiness.js';
+import { FailedRequests, errorsInLog } from './runtime-errors.js';
 import { loadTemplate } from './templates.js';
+import { WarmPool } from './warm-pool.js';
 
-/** Host name instances reach the binding gateway at (the host's address on their network). */
-export const GATEWAY_HOST_NAME = 'kiln-gateway';
 /** tsc over a template-sized app takes seconds; a stuck checker must not hold the request for long. */
 const ANALYZE_TIMEOUT_MS = 120_000;
-/** Suffix of a container whose create has not finished; one left behind by a crash is an orphan. */
-export const CREATING_SUFFIX = '-creating';
 
 /**
  * Instance lifecycle. Everything known about an instance lives on its container (labels, name,
@@ -48,44 +37,55 @@ export const CREATING_SUFFIX = '-creating';
  * previews as used at start, which delays a reap by at most one TTL and never hastens one.
  */
 export class InstanceService {
-  private createQueue: Promise<unknown> = Promise.resolve();
-  private networkReady: Promise<NetworkInfo> | undefined;
   private readonly lastUsed = new Map<string, number>();
-  /** Creates in progress: instance id → user (counted by the caps). */
-  private readonly creating = new Map<string, string>();
   private readonly identities: IdentityStore;
-  readonly pool: WarmPool;
-  private readonly log: FastifyBaseLogger;
+  private readonly creator: InstanceCreator;
 
   constructor(
     private readonly engine: DockerEngine,
     private readonly files: FileService,
-    private readonly firewall: HostFirewall,
+    firewall: HostFirewall,
     private readonly metrics: RunnerMetrics,
     private readonly config: RunnerConfig,
     log: FastifyBaseLogger,
     readonly failures = new FailedRequests(),
   ) {
     this.identities = new IdentityStore(engine);
-    this.pool = new WarmPool(
-      config.RUNNER_NAME,
-      config.WARM_POOL_SIZE,
-      (name, id) => this.createPoolContainer(name, id),
+    this.creator = new InstanceCreator(
+      engine,
+      files,
+      firewall,
+      metrics,
+      config,
+      this.identities,
+      () => this.instances(),
       log,
     );
-    this.log = log;
   }
 
   get ownLabels(): Record<string, string> {
-    return { 'kiln.managed': 'true', 'kiln.runner': this.config.RUNNER_NAME };
+    return ownLabels(this.config.RUNNER_NAME);
   }
 
-  get networkName(): string {
-    return `${this.config.RUNNER_NAME}-instances`;
+  get pool(): WarmPool {
+    return this.creator.pool;
   }
 
   containerName(id: string): string {
-    return `${this.config.RUNNER_NAME}-${ZInstanceId.parse(id)}`;
+    return containerName(this.config.RUNNER_NAME, id);
+  }
+
+  /** Image of a published instance: the runtime image plus its app. */
+  appImage(id: string): string {
+    return appImage(this.config.RUNNER_NAME, id);
+  }
+
+  ensureNetwork(): Promise<NetworkInfo> {
+    return this.creator.ensureNetwork();
+  }
+
+  isCreating(id: string): boolean {
+    return this.creator.isCreating(id);
   }
 
   /** Marks an instance as used now (proxied traffic, API calls); the reaper spares it a TTL. */
@@ -104,36 +104,10 @@ export class InstanceService {
     return this.identities.of(c);
   }
 
-  isCreating(id: string): boolean {
-    return this.creating.has(id);
-  }
-
   forget(id: string): void {
     this.lastUsed.delete(id);
     this.identities.forget(id);
     this.failures.forget(id);
-  }
-
-  /**
-   * The instance network and its host firewall, set up once per runner process (and again when
-   * the network was removed under us). Every create goes through here, so no container starts on
-   * a network whose isolation from host services failed.
-   */
-  async ensureNetwork(): Promise<NetworkInfo> {
-    this.networkReady ??= (async () => {
-      const info = await this.engine.ensureNetwork(this.networkName, this.ownLabels);
-      const url = new URL(this.config.GATEWAY_URL);
-      const opening =
-        url.hostname === GATEWAY_HOST_NAME ? { address: info.gateway, port: Number(url.port || 80) } : undefined;
-      await this.firewall.isolate(info.bridge, opening);
-      return info;
-    })();
-    try {
-      return await this.networkReady;
-    } catch (err) {
-      this.networkReady = undefined;
-      throw err;
-    }
   }
 
   async create(body: unknown): Promise<TInstance> {
@@ -156,32 +130,7 @@ export class InstanceService {
       // Apps without bindings never use it; the runtime still requires one.
       KILN_GATEWAY_TOKEN: input.gatewayToken ?? randomBytes(16).toString('hex'),
     };
-    // A preview with an app starts from a warm container when the pool has one.
-    const warm = input.class === 'preview' && files.length > 0 ? await this.reserveWarm(identity) : undefined;
-    let id = warm?.id;
-    let start: 'warm' | 'cold' = 'warm';
-    if (warm) {
-      try {
-        await this.claimWarm(warm.name, warm.id, identity, env, files);
-      } catch (err) {
-        // A pool container that went away (engine restart, manual removal) costs a cold start,
-        // not the create.
-        this.log.warn({ err, container: warm.name }, 'warm pool: claim failed; starting cold');
-        id = undefined;
-      } finally {
-        this.creating.delete(warm.id);
-        this.pool.refill();
-      }
-    }
-    if (!id) {
-      start = 'cold';
-      id = await this.reserveCold(identity);
-      try {
-        await this.createCold(id, identity, env, files);
-      } finally {
-        this.creating.delete(id);
-      }
-    }
+    const { id, start } = await this.creator.create(identity, env, files);
     this.touch(id);
     this.metrics.createSeconds.observe({ class: input.class, start }, (performance.now() - started) / 1000);
     if (files.length === 0) return this.get(id);
@@ -189,52 +138,6 @@ export class InstanceService {
     if (instance.state === 'ready')
       this.metrics.readySeconds.observe({ class: input.class, start }, (performance.now() - started) / 1000);
     return instance;
-  }
-
-  /**
-   * Checks the caps and holds a place for the new instance (counted by the caps from then on,
-   * before its container has a name or an identity). Serialized with every other create, so
-   * concurrent creates cannot overshoot a cap.
-   */
-  private serialized<T>(step: () => Promise<T>): Promise<T> {
-    const result = this.createQueue.then(step);
-    this.createQueue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** A pool container for a warm start, or undefined when the pool is empty. */
-  private reserveWarm(identity: Identity): Promise<{ id: string; name: string } | undefined> {
-    return this.serialized(async () => {
-      await this.checkCaps(identity.user);
-      const name = this.pool.take();
-      const id = name && WarmPool.idOf(name);
-      if (!name || !id) return undefined;
-      this.creating.set(id, identity.user);
-      return { id, name };
-    });
-  }
-
-  private reserveCold(identity: Identity): Promise<string> {
-    return this.serialized(async () => {
-      await this.checkCaps(identity.user);
-      const id = randomBytes(8).toString('hex');
-      this.creating.set(id, identity.user);
-      return id;
-    });
-  }
-
-  private async checkCaps(user: string): Promise<void> {
-    const instances = await this.instances();
-    const pending = [...this.creating.values()];
-    if (instances.length + pending.length >= this.config.MAX_INSTANCES) {
-      this.metrics.quotaRejections.inc({ scope: 'runner' });
-      throw new InstanceCapError('runner', this.config.MAX_INSTANCES);
-    }
-    const mine = instances.filter((i) => i.identity?.user === user).length + pending.filter((u) => u === user).length;
-    if (mine >= this.config.MAX_INSTANCES_PER_USER) {
-      this.metrics.quotaRejections.inc({ scope: 'user' });
-      throw new InstanceCapError('user', this.config.MAX_INSTANCES_PER_USER);
-    }
   }
 
   /** This runner's instance containers (not unclaimed pool ones, not creates in progress). */
@@ -250,105 +153,6 @@ export class InstanceService {
         identity: await this.identities.of(c),
       })),
     );
-  }
-
-  /** Identity and environment in, then the app, then the instance's name: a warm start. */
-  private async claimWarm(
-    name: string,
-    id: string,
-    identity: Identity,
-    env: Record<string, string>,
-    files: TAppFile[],
-  ): Promise<void> {
-    try {
-      await this.engine.putArchive(name, '/app', IdentityStore.claimArchive(identity, env));
-      this.identities.remember(id, identity);
-      await this.files.write(name, files);
-      await this.engine.rename(name, this.containerName(id));
-    } catch (err) {
-      this.identities.forget(id);
-      await this.engine.remove(name);
-      throw err;
-    }
-  }
-
-  private async createCold(
-    id: string,
-    identity: Identity,
-    env: Record<string, string>,
-    files: TAppFile[],
-  ): Promise<void> {
-    const published = identity.class === 'published';
-    const labels = {
-      ...this.ownLabels,
-      'kiln.instance': id,
-      'kiln.app': identity.app,
-      'kiln.user': identity.user,
-      'kiln.class': identity.class,
-      'kiln.created': identity.created,
-    };
-    // A published instance runs from an image with its app inside: nothing to lose when its
-    // container restarts (a preview's /app is a tmpfs volume, emptied by a stop).
-    const image = published ? this.appImage(id) : this.config.RUNTIME_IMAGE;
-    if (published)
-      await this.engine.buildImage(image, this.files.imageContext(files, this.config.RUNTIME_IMAGE), labels);
-    const creating = `${this.containerName(id)}${CREATING_SUFFIX}`;
-    try {
-      const network = await this.ensureNetwork();
-      // Created under a temporary name, renamed once its files are in: a runner that dies in
-      // between leaves a `-creating` container, which reconciliation removes as an orphan.
-      await this.engine.createInstance({
-        ...this.limits(),
-        name: creating,
-        image,
-        appVolume: !published,
-        network: this.networkName,
-        hosts: { [GATEWAY_HOST_NAME]: network.gateway },
-        labels,
-        env,
-        restartOnFailure: published,
-      });
-    } catch (err) {
-      // The network may have been removed under us: set it up again on the next create.
-      this.networkReady = undefined;
-      if (published) await this.engine.removeImage(image);
-      throw err;
-    }
-    try {
-      if (files.length > 0 && !published) await this.files.write(creating, files);
-      await this.engine.rename(creating, this.containerName(id));
-    } catch (err) {
-      await this.engine.remove(creating);
-      if (published) await this.engine.removeImage(image);
-      throw err;
-    }
-  }
-
-  /** A pool container: the runtime image running, waiting for an app (infra/runtime/entrypoint.mjs). */
-  private async createPoolContainer(name: string, id: string): Promise<void> {
-    const network = await this.ensureNetwork();
-    await this.engine.createInstance({
-      ...this.limits(),
-      name,
-      image: this.config.RUNTIME_IMAGE,
-      appVolume: true,
-      network: this.networkName,
-      hosts: { [GATEWAY_HOST_NAME]: network.gateway },
-      labels: { ...this.ownLabels, 'kiln.instance': id, 'kiln.pool': 'true', 'kiln.created': new Date().toISOString() },
-      env: { KILN_GATEWAY_URL: this.config.GATEWAY_URL },
-      restartOnFailure: false,
-    });
-  }
-
-  /** The engine-enforced limits every instance container gets. */
-  limits(): Pick<InstanceContainerSpec, 'memoryMb' | 'cpus' | 'pids' | 'diskMb' | 'tmpMb'> {
-    return {
-      memoryMb: this.config.INSTANCE_MEMORY_MB,
-      cpus: this.config.INSTANCE_CPUS,
-      pids: this.config.INSTANCE_PIDS,
-      diskMb: this.config.INSTANCE_DISK_MB,
-      tmpMb: this.config.INSTANCE_TMP_MB,
-    };
   }
 
   async get(id: string): Promise<TInstance> {
@@ -391,11 +195,6 @@ export class InstanceService {
    */
   private async reloadApp(id: string): Promise<void> {
     await this.engine.signal(this.containerName(id), 'SIGHUP');
-  }
-
-  /** Image of a published instance: the runtime image plus its app. */
-  appImage(id: string): string {
-    return `kiln-app/${this.config.RUNNER_NAME}-${ZInstanceId.parse(id)}:1`;
   }
 
   /**

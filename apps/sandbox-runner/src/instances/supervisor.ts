@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RunnerConfig } from '../config.js';
 import type { DockerEngine } from '../docker/docker-engine.js';
 import type { RunnerMetrics } from '../metrics.js';
-import { CREATING_SUFFIX, type InstanceService } from './instance.service.js';
+import { CREATING_SUFFIX } from './instance-creator.js';
+import type { InstanceService } from './instance.service.js';
 import { WarmPool } from './warm-pool.js';
 
 export interface SweepReport {
