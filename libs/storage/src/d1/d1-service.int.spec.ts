@@ -41,7 +41,8 @@ describe('D1Service', () => {
     pool = new pg.Pool({ connectionString: testDb.url, max: 4 });
     await migrateD1Schema(pool);
     await migrateD1Schema(pool);
-    service = new D1Service(pool);
+    // size_after measured after every write, so the size test sees each one.
+    service = new D1Service(pool, { sizeRefreshMs: 0 });
   });
   after(async () => {
     await pool.end();

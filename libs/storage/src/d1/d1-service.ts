@@ -13,6 +13,11 @@ import { createDatabaseSql, schemaFor } from './d1-schema.js';
 export interface D1ServiceOptions {
   /** What `datetime('now')` and CURRENT_TIMESTAMP see; tests pass a ManualClock. */
   clock?: Clock;
+  /**
+   * How stale meta.size_after may be (ms, 1000): a write measures the database again only when its
+   * last measure is older, so a burst of writes pays for one measure. 0 measures after every write.
+   */
+  sizeRefreshMs?: number;
 }
 
 type Format = 'ROWS_AND_COLUMNS' | 'NONE' | 'ARRAY_OF_OBJECTS';
@@ -28,8 +33,9 @@ export class D1Service implements BindingService {
   private readonly ensured = new Set<string>();
   private readonly catalogs = new Map<string, Catalog>();
   private readonly sessions = new Map<string, SessionState>();
-  /** Each database's last measured size (meta.size_after), so reads do not measure again. */
-  private readonly sizes = new Map<string, number>();
+  /** Each database's last measured size (meta.size_after) and when it was measured. */
+  private readonly sizes = new Map<string, { size: number; at: number }>();
+  private readonly sizeRefreshMs: number;
   private readonly namer = new ColumnNamer();
   private bookmark = 0;
 
@@ -38,6 +44,7 @@ export class D1Service implements BindingService {
     options: D1ServiceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.sizeRefreshMs = options.sizeRefreshMs ?? 1000;
   }
 
   async handle(ref: TenantRef, req: WireRequest): Promise<WireResponse> {
@@ -118,8 +125,11 @@ export class D1Service implements BindingService {
 
   private async settleSize(ref: TenantRef, executor: D1Executor, canQuery: boolean): Promise<void> {
     const schema = schemaFor(ref);
-    const size = await executor.settleSize(this.sizes.get(schema), canQuery);
-    if (size !== undefined) this.sizes.set(schema, size);
+    const known = this.sizes.get(schema);
+    const now = performance.now();
+    const fresh = known !== undefined && now - known.at < this.sizeRefreshMs;
+    const size = await executor.settleSize(known?.size, canQuery && !fresh);
+    if (size !== undefined && !fresh) this.sizes.set(schema, { size, at: now });
   }
 
   /** Runs `work` in one transaction with the database's schema as the only search path. */
