@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZAppFilePath, ZExecResult, type TAgentServerMessage, type TExecResult } from '@kiln/contracts';
+import { ZAppFilePath, ZExecResult, ZInstanceError, type TAgentServerMessage, type TExecResult } from '@kiln/contracts';
 
 /**
  * What the pipeline talks through. The API wires the real implementations (the sandbox runner's
@@ -50,18 +50,11 @@ export { ZExecResult };
 export type { TExecResult };
 
 /**
- * Something that went wrong in the running preview (the runner's `ZInstanceError` shape): a
- * console error or warning, a runtime failure, or a request the app answered with a 5xx.
- * Only `error`s go to the fix loop.
+ * Something that went wrong in the running preview — the runner's own contract
+ * (`ZInstanceError`): a console error or warning, a runtime failure, or a request the app
+ * answered with a 5xx. Only `error`s go to the fix loop.
  */
-export const ZSandboxRuntimeError = z.object({
-  kind: z.enum(['console', 'runtime', 'request']),
-  level: z.enum(['error', 'warn']),
-  message: z.string(),
-  /** ISO 8601. */
-  time: z.string(),
-  request: z.object({ method: z.string(), path: z.string(), status: z.number().int() }).optional(),
-});
+export const ZSandboxRuntimeError = ZInstanceError;
 export type TSandboxRuntimeError = z.infer<typeof ZSandboxRuntimeError>;
 
 export interface CreatePreviewRequest {

@@ -70,15 +70,7 @@ export async function* streamModel(
     }
     guard.acquire();
     const result = streamText({
-      model: resolved.model,
-      instructions: prompt.instructions,
-      messages: prompt.messages,
-      maxOutputTokens: prompt.maxOutputTokens,
-      ...(resolved.choice.temperature !== undefined ? { temperature: resolved.choice.temperature } : {}),
-      ...(request.tools ? { tools: request.tools } : {}),
-      ...(request.signal ? { abortSignal: request.signal } : {}),
-      // Retries are ours: the SDK's would bypass the circuit breaker and the ledger.
-      maxRetries: 0,
+      ...callOptions(resolved, prompt, request),
       // Errors arrive as `error` parts and are handled below; the default handler only logs them.
       onError: () => {},
     });
@@ -142,16 +134,7 @@ export async function generateModel(registry: ProviderRegistry, request: ModelCa
     if (request.signal?.aborted) throw new AgentError('ABORTED', 'model call cancelled');
     guard.acquire();
     try {
-      const result = await generateText({
-        model: resolved.model,
-        instructions: prompt.instructions,
-        messages: prompt.messages,
-        maxOutputTokens: prompt.maxOutputTokens,
-        ...(resolved.choice.temperature !== undefined ? { temperature: resolved.choice.temperature } : {}),
-        ...(request.tools ? { tools: request.tools } : {}),
-        ...(request.signal ? { abortSignal: request.signal } : {}),
-        maxRetries: 0,
-      });
+      const result = await generateText(callOptions(resolved, prompt, request));
       const usage = guard.succeeded(result.totalUsage);
       return {
         text: result.text,
@@ -185,6 +168,21 @@ interface PreparedPrompt {
   messages: ModelMessage[];
   maxOutputTokens: number;
   summary: TPromptBudgetSummary;
+}
+
+/** What streamText and generateText get alike. */
+function callOptions(resolved: ResolvedModel, prompt: PreparedPrompt, request: ModelCallRequest) {
+  return {
+    model: resolved.model,
+    instructions: prompt.instructions,
+    messages: prompt.messages,
+    maxOutputTokens: prompt.maxOutputTokens,
+    ...(resolved.choice.temperature !== undefined ? { temperature: resolved.choice.temperature } : {}),
+    ...(request.tools ? { tools: request.tools } : {}),
+    ...(request.signal ? { abortSignal: request.signal } : {}),
+    // Retries are ours: the SDK's would bypass the circuit breaker and the ledger.
+    maxRetries: 0,
+  };
 }
 
 function preparePrompt(resolved: ResolvedModel, request: ModelCallRequest): PreparedPrompt {

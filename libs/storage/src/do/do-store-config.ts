@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, type EnvProblem, type EnvValues, envUrl } from '@kiln/config';
 import { z } from 'zod';
 import type { BlobDriverConfig } from '../r2/create-blob-driver.js';
+import { s3BlobConfig } from '../r2/s3-endpoint.js';
 
 /**
  * Where Durable Object snapshots live: the runtime (libs/runtime config.ts) and
@@ -67,15 +68,11 @@ export function doBlobDriverConfig(config: DoStoreConfig, service: string): Blob
   if (problems.length > 0) throw new ConfigError(service, problems);
   if (config.RUNTIME_DO_BLOB_DRIVER === 'fs')
     return { kind: 'fs', root: resolve(config.RUNTIME_DO_BLOB_FS_ROOT ?? '') };
-  const endpoint = new URL(config.RUNTIME_DO_S3_ENDPOINT ?? '');
-  return {
-    kind: 's3',
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
-    useSSL: endpoint.protocol === 'https:',
+  return s3BlobConfig({
+    endpoint: config.RUNTIME_DO_S3_ENDPOINT ?? '',
     accessKey: config.RUNTIME_DO_S3_ACCESS_KEY ?? '',
     secretKey: config.RUNTIME_DO_S3_SECRET_KEY ?? '',
     bucket: config.RUNTIME_DO_S3_BUCKET,
     region: config.RUNTIME_DO_S3_REGION,
-  };
+  });
 }

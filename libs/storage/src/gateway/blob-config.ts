@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@kiln/config';
 import type { BlobDriverConfig } from '../r2/index.js';
+import { s3BlobConfig } from '../r2/s3-endpoint.js';
 import { type StorageConfig, storageEnv } from './config.js';
 
 /** The blob driver the storage variables select; S3 needs its endpoint and keys. */
@@ -15,15 +16,11 @@ export function blobConfig(config: StorageConfig): BlobDriverConfig {
       missing.map((variable) => ({ variable, message: 'is required when BLOB_DRIVER=s3' })),
     );
   }
-  const endpoint = new URL(config.S3_ENDPOINT ?? '');
-  return {
-    kind: 's3',
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
-    useSSL: endpoint.protocol === 'https:',
+  return s3BlobConfig({
+    endpoint: config.S3_ENDPOINT ?? '',
     accessKey: config.S3_ACCESS_KEY ?? '',
     secretKey: config.S3_SECRET_KEY ?? '',
     bucket: config.S3_BUCKET,
     region: config.S3_REGION,
-  };
+  });
 }
