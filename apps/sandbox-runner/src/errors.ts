@@ -94,3 +94,9 @@ export class InstanceImmutableError extends RunnerError {
     );
   }
 }
+
+export class ReloadTimeoutError extends RunnerError {
+  constructor(id: string, ms: number) {
+    super('DEPENDENCY_UNAVAILABLE', 504, `instance ${id}: the runtime did not finish reloading within ${ms} ms`);
+  }
+}

@@ -148,13 +148,11 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
 
     const written = await api('PUT', `/instances/${id}/files`, { files: [code('bonjour')] });
     assert.equal(written.status, 200, JSON.stringify(written.error));
-    const deadline = Date.now() + 15_000;
-    let text = '';
-    while (Date.now() < deadline && !text.startsWith('bonjour')) {
-      text = await (await fetch(`${base}/preview/${id}/`)).text();
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(text, 'bonjour /', 'the runtime reloads after a file write');
+    // The write already asked the runtime to reload; /reload answers once it has, so the very
+    // next request sees the new code.
+    const reloaded = await api<{ reloaded: boolean; error: string | null }>('POST', `/instances/${id}/reload`);
+    assert.deepEqual(reloaded.data, { reloaded: true, error: null });
+    assert.equal(await (await fetch(`${base}/preview/${id}/`)).text(), 'bonjour /', 'the runtime reloaded');
 
     const read = await api<{ content: string }>('GET', `/instances/${id}/files?path=src/index.js`);
     assert.match(Buffer.from(read.data.content, 'base64').toString(), /bonjour/);
@@ -243,19 +241,18 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
   },
 };`,
     };
+    const get = (path: string) => fetch(`${base}/preview/${id}${path}`, { signal: AbortSignal.timeout(10_000) });
     await api('PUT', `/instances/${id}/files`, { files: [failing] });
-    const deadline = Date.now() + 15_000;
-    while ((await (await fetch(`${base}/preview/${id}/x`)).text()) !== 'logged' && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
-    assert.equal((await fetch(`${base}/preview/${id}/boom`)).status, 500);
+    assert.deepEqual((await api('POST', `/instances/${id}/reload`)).data, { reloaded: true, error: null });
+    assert.equal(await (await get('/x')).text(), 'logged');
+    assert.equal((await get('/boom')).status, 500);
     // A syntax error: the reload fails and the previous version keeps serving.
     await api('PUT', `/instances/${id}/files`, { files: [{ path: 'src/index.js', content: 'export default {' }] });
-    let errors: TInstanceError[] = [];
-    while (Date.now() < deadline + 10_000) {
-      errors = (await api<TInstanceError[]>('GET', `/instances/${id}/errors?since=${since}`)).data;
-      if (errors.some((e) => e.kind === 'runtime')) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const failed = await api<{ reloaded: boolean; error: string | null }>('POST', `/instances/${id}/reload`);
+    assert.equal(failed.data.reloaded, false);
+    assert.match(failed.data.error ?? '', /reload failed/);
+    // Everything above is in the log by now: the reload's answer came from it.
+    const errors = (await api<TInstanceError[]>('GET', `/instances/${id}/errors?since=${since}`)).data;
     const brief = errors.map((e) => `${e.kind}/${e.level}: ${e.message.split('\n')[0]}`);
     assert.ok(brief.includes('console/error: could not load todos 42'), brief.join('\n'));
     assert.ok(brief.includes('console/warn: slow query'), brief.join('\n'));
@@ -266,10 +263,9 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
       errors.some((e) => e.kind === 'runtime' && /reload failed/.test(e.message)),
       brief.join('\n'),
     );
-    assert.equal(await (await fetch(`${base}/preview/${id}/x`)).text(), 'logged', 'the previous version serves');
+    assert.equal(await (await get('/x')).text(), 'logged', 'the previous version serves');
     await api('PUT', `/instances/${id}/files`, { files: [code('bonjour')] });
-    while ((await (await fetch(`${base}/preview/${id}/`)).text()) !== 'bonjour /' && Date.now() < deadline + 20_000)
-      await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual((await api('POST', `/instances/${id}/reload`)).data, { reloaded: true, error: null });
   });
 
   it('refuses path traversal, absolute paths, links and oversized files with 400/413', async () => {

@@ -8,6 +8,7 @@ import {
   ZFileContent,
   ZInstance,
   ZInstanceLogs,
+  ZReloadResult,
   ZInstanceError,
   ZStaticAnalysis,
   ZWriteFiles,
@@ -53,6 +54,13 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: {
       summary: 'Restart the instance’s container (a preview keeps its files); answers once ready.',
       ok: { status: 200, data: ZInstance },
+    },
+  },
+  '/instances/{id}/reload': {
+    post: {
+      summary:
+        'Apply the app’s current files now (after a build run with exec) and answer once the runtime has: `reloaded`, or the reload error while the previous version keeps serving.',
+      ok: { status: 200, data: ZReloadResult },
     },
   },
   '/instances/{id}/files': {

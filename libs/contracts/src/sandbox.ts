@@ -134,3 +134,11 @@ export const ZInstanceErrorsQuery = z.object({
   /** Only errors at or after this instant (ISO 8601). */
   since: z.iso.datetime({ offset: true }).optional(),
 });
+
+/** `POST /instances/:id/reload`: whether the runtime applied the app's current files. */
+export const ZReloadResult = z.object({
+  reloaded: z.boolean(),
+  /** Why not: the runtime's reload error (the previous version keeps serving), or not started. */
+  error: z.string().nullable(),
+});
+export type TReloadResult = z.infer<typeof ZReloadResult>;

@@ -5,6 +5,7 @@ import {
   type TExecResult,
   type TInstance,
   type TInstanceError,
+  type TReloadResult,
   type TStaticAnalysis,
   type TWriteFiles,
   ZErrorCode,
@@ -12,6 +13,7 @@ import {
   ZFileContent,
   ZInstance,
   ZInstanceError,
+  ZReloadResult,
   ZStaticAnalysis,
 } from '@kiln/contracts';
 import { z } from 'zod';
@@ -84,6 +86,11 @@ export class RunnerClient {
   /** tsc (and lint) of the app in its container, in VibeSDK's static-analysis shape. */
   analyze(id: string): Promise<TStaticAnalysis> {
     return this.call('POST', `/instances/${id}/analyze`, ZStaticAnalysis, undefined, 180_000);
+  }
+
+  /** Applies the app's current files (after a build) and answers once the runtime has. */
+  reload(id: string): Promise<TReloadResult> {
+    return this.call('POST', `/instances/${id}/reload`, ZReloadResult);
   }
 
   restart(id: string): Promise<TInstance> {

@@ -62,6 +62,11 @@ export class RunnerSandbox implements Sandbox {
     return this.runner.exec(instanceId, { command, timeoutMs: options.timeoutMs });
   }
 
+  /** The runtime reloads now and answers once it has; a failed reload shows in the runtime errors. */
+  async applyBuild(instanceId: string): Promise<void> {
+    await this.runner.reload(instanceId);
+  }
+
   async runStaticAnalysis(instanceId: string): Promise<TStaticAnalysisReport> {
     const analysis = await this.runner.analyze(instanceId);
     if (analysis.error) throw new Error(`static analysis could not run: ${analysis.error}`);

@@ -23,9 +23,9 @@ async function main(): Promise<void> {
   );
   const url = await runtime.start();
   if (config.RUNTIME_WATCH) runtime.watch();
-  // SIGHUP: reload now. The sandbox runner sends it after every file change it makes, which does
-  // not depend on file-change events reaching the watcher.
-  process.on('SIGHUP', () => void runtime.reload());
+  // SIGHUP: reload now. The sandbox runner sends it after every file change it makes and when asked
+  // to reload (after a build); its log line says `cause: "signal"`.
+  process.on('SIGHUP', () => void runtime.reloadNow('signal'));
   logger.info(`app ${config.KILN_APP_ID} serving on ${url.href}`);
   const stop = () =>
     void runtime

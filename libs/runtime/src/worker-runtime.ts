@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 import { miniflareOptions, type RuntimeTarget } from './miniflare-options.js';
 import { readWranglerConfig, type WranglerConfig } from './wrangler-config.js';
 
+/** Why a reload ran; logged with it, so a caller can wait for the one it asked for. */
+export type ReloadCause = 'watch' | 'signal' | 'api';
+
 /** workerd's console levels as pino levels. */
 const APP_LEVELS: Record<string, 'error' | 'warn' | 'info' | 'debug'> = {
   error: 'error',
@@ -20,7 +23,8 @@ const IGNORED = /(^|\/)(node_modules|\.git|\.wrangler|\.mf)(\/|$)/;
 
 /**
  * One app's Worker in workerd. Its data lives behind the gateway, so a reload (new code or new
- * wrangler.jsonc) swaps the code without touching data; in-flight requests finish on the old code.
+ * wrangler.jsonc) swaps the code without touching data; a reload restarts workerd, so for a moment
+ * nothing listens (the sandbox runner's proxy sends requests refused then again).
  */
 export class WorkerRuntime {
   private mf: Miniflare | undefined;
@@ -83,18 +87,21 @@ export class WorkerRuntime {
    * When the failure took workerd down with it (it could not start a thread under the pids limit,
    * say), the runtime starts again from the last configuration that worked.
    */
-  reload(): Promise<void> {
+  reload(cause: ReloadCause = 'api'): Promise<void> {
     this.reloading = this.reloading.then(async () => {
       if (!this.mf) return;
+      // Reloads run one after another; a caller waiting for its own finds the first end line
+      // after a start line later than its request.
+      this.logger.info({ cause }, 'reload started');
       try {
         const config = await readWranglerConfig(this.target.appDir);
         await this.mf.setOptions(this.options(config));
         this.lastGood = config;
         this.generation++;
-        this.logger.info({ generation: this.generation }, 'worker reloaded');
+        this.logger.info({ generation: this.generation, cause }, 'worker reloaded');
       } catch (err) {
-        this.logger.error({ err }, 'reload failed; the previous version keeps serving');
-        if (!(await this.serving())) await this.recover();
+        this.logger.error({ err, cause }, 'reload failed; the previous version keeps serving');
+        if (!(await this.serving())) await this.recover(cause);
       }
     });
     return this.reloading;
@@ -120,7 +127,7 @@ export class WorkerRuntime {
   }
 
   /** A new workerd with the last configuration that loaded, retried while resources are short. */
-  private async recover(): Promise<void> {
+  private async recover(cause: ReloadCause): Promise<void> {
     const config = this.lastGood;
     if (!config) return;
     for (let attempt = 1; attempt <= 10; attempt++) {
@@ -130,14 +137,24 @@ export class WorkerRuntime {
         this.mf = new Miniflare(this.options(config));
         this.url = await this.mf.ready;
         this.generation++;
-        this.logger.warn({ attempt, generation: this.generation }, 'runtime restarted after a failed reload');
+        this.logger.warn({ attempt, generation: this.generation, cause }, 'runtime restarted after a failed reload');
         return;
       } catch (err) {
         this.logger.error({ err, attempt }, 'runtime restart failed; retrying');
         await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
-    this.logger.fatal('runtime could not restart; the app is not served');
+    this.logger.fatal({ cause }, 'runtime could not restart; the app is not served');
+  }
+
+  /**
+   * Reloads now on request (SIGHUP from the sandbox runner): a watcher reload still waiting for
+   * its debounce is dropped, since this one reads the same files, so when this reload's log line
+   * (`cause: "signal"`) appears no other reload is pending.
+   */
+  reloadNow(cause: ReloadCause = 'signal'): Promise<void> {
+    clearTimeout(this.reloadTimer);
+    return this.reload(cause);
   }
 
   /** Reloads after file changes settle for `debounceMs`. */
@@ -145,7 +162,7 @@ export class WorkerRuntime {
     this.watcher = watch(this.target.appDir, { recursive: true }, (_event, file) => {
       if (file && IGNORED.test(file)) return;
       clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => void this.reload(), debounceMs);
+      this.reloadTimer = setTimeout(() => void this.reload('watch'), debounceMs);
     });
   }
 

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -127,14 +127,32 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
   });
 
   after(async () => {
-    runner?.kill('SIGTERM');
-    const { execFileSync } = await import('node:child_process');
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=kiln.runner=${RUNNER_NAME}`], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter(Boolean);
-    if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids]);
+    if (runner) {
+      runner.kill('SIGTERM');
+      // The runner stops its warm pool on the way out; wait, so no container appears after cleanup.
+      await new Promise((resolve) => runner.once('exit', resolve));
+    }
+    // Everything the runner made carries its name: containers, images, volumes, its network and
+    // the network's host firewall chain (apps/sandbox-runner/src/docker/host-firewall.ts).
+    const docker = (...args: string[]) =>
+      execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const label = `label=kiln.runner=${RUNNER_NAME}`;
+    const containers = docker('ps', '-aq', '--filter', label);
+    if (containers.length) docker('rm', '-f', '-v', ...containers);
+    const images = docker('images', '-q', '--filter', label);
+    if (images.length) docker('rmi', '-f', ...images);
+    for (const id of docker('network', 'ls', '-q', '--no-trunc', '--filter', label)) {
+      docker('network', 'rm', id);
+      const chain = `KILN-br-${id.slice(0, 12)}`;
+      for (const args of [
+        ['-D', 'INPUT', '-i', `br-${id.slice(0, 12)}`, '-j', chain],
+        ['-F', chain],
+        ['-X', chain],
+      ])
+        spawnSync('iptables', ['-w', '5', ...args], { stdio: 'ignore' });
+    }
+    const volumes = docker('volume', 'ls', '-q', '--filter', label);
+    if (volumes.length) docker('volume', 'rm', ...volumes);
     for (const model of servers) await model.close();
     await source?.destroy();
     await db?.drop();

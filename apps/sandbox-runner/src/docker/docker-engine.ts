@@ -259,20 +259,37 @@ export class DockerEngine {
     }
   }
 
-  /** Removes volumes with all the given labels that no container uses; answers how many. */
-  async removeUnusedVolumes(labels: Record<string, string>): Promise<number> {
+  /**
+   * Removes volumes with all the given labels that no container uses and that are older than
+   * `graceMs`; answers how many. The grace matters: Docker creates a container's anonymous volume
+   * just before it attaches it, so a young unused volume may belong to a create in flight. A volume
+   * that turns out to be in use by the time it is removed is left alone.
+   */
+  async removeUnusedVolumes(labels: Record<string, string>, graceMs: number): Promise<number> {
+    // CreatedAt is in the engine's answer, not in @types/dockerode's VolumeInspectInfo.
+    let volumes: (Docker.VolumeInspectInfo & { CreatedAt?: string })[];
     try {
-      const { Volumes } = await this.docker.listVolumes({
+      ({ Volumes: volumes } = await this.docker.listVolumes({
         filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`), dangling: ['true'] },
-      });
-      for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove();
-      return Volumes?.length ?? 0;
+      }));
     } catch (err) {
-      throw new EngineError('cannot remove unused volumes', err);
+      throw new EngineError('cannot list unused volumes', err);
     }
+    let removed = 0;
+    for (const v of volumes ?? []) {
+      const created = Date.parse(v.CreatedAt ?? '');
+      if (!Number.isFinite(created) || Date.now() - created < graceMs) continue;
+      try {
+        await this.docker.getVolume(v.Name).remove();
+        removed++;
+      } catch (err) {
+        if (statusOf(err) !== 409 && statusOf(err) !== 404)
+          throw new EngineError(`cannot remove volume ${v.Name}`, err);
+      }
+    }
+    return removed;
   }
 
-  /** Removes the container and its anonymous /app volume; false when it did not exist. */
   async remove(name: string): Promise<boolean> {
     try {
       await this.docker.getContainer(name).remove({ force: true, v: true });

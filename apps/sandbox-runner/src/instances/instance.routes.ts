@@ -12,6 +12,7 @@ export function instanceRoutes(app: FastifyInstance, instances: InstanceService)
   app.get('/instances/:id', async (req: Req) => ok(await instances.get(id(req))));
   app.delete('/instances/:id', async (req: Req) => ok(await instances.remove(id(req))));
   app.post('/instances/:id/restart', async (req: Req) => ok(await instances.restart(id(req))));
+  app.post('/instances/:id/reload', async (req: Req) => ok(await instances.reload(id(req))));
   app.put('/instances/:id/files', async (req: Req) => ok(await instances.writeFiles(id(req), req.body)));
   app.get('/instances/:id/files', async (req: Req) => ok(await instances.readFile(id(req), path(req))));
   app.delete('/instances/:id/files', async (req: Req) => ok(await instances.deleteFile(id(req), path(req))));

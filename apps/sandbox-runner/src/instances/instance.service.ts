@@ -8,6 +8,7 @@ import {
   type TInstanceLogs,
   type TStaticAnalysis,
   type TInstanceError,
+  type TReloadResult,
   ZCreateInstance,
   ZExecRequest,
   ZWriteFiles,
@@ -17,16 +18,26 @@ import type { RunnerConfig } from '../config.js';
 import { APP_USER, RUNTIME_PORT } from '../docker/container-spec.js';
 import type { ContainerInfo, DockerEngine, NetworkInfo } from '../docker/docker-engine.js';
 import type { HostFirewall } from '../docker/host-firewall.js';
-import { InstanceImmutableError, InstanceNotFoundError, InstanceNotRunningError, InvalidFileError } from '../errors.js';
+import {
+  InstanceImmutableError,
+  InstanceNotFoundError,
+  InstanceNotRunningError,
+  InvalidFileError,
+  ReloadTimeoutError,
+} from '../errors.js';
 import type { RunnerMetrics } from '../metrics.js';
 import type { FileService } from './file.service.js';
 import { type Identity, IdentityStore } from './identity.js';
 import { CREATING_SUFFIX, InstanceCreator, appImage, containerName, ownLabels } from './instance-creator.js';
 import { answersHttp } from './readiness.js';
-import { FailedRequests, errorsInLog } from './runtime-errors.js';
+import { FailedRequests, errorsInLog, reloadOutcome } from './runtime-errors.js';
 import { loadTemplate } from './templates.js';
 import { WarmPool } from './warm-pool.js';
 
+/** How long a reload waits for a runtime that has not started (an app's first build handing over). */
+const START_WAIT_MS = 5000;
+/** A reload takes well under a second; after a failure the runtime retries workerd for ~30 s. */
+const RELOAD_TIMEOUT_MS = 45_000;
 /** tsc over a template-sized app takes seconds; a stuck checker must not hold the request for long. */
 const ANALYZE_TIMEOUT_MS = 120_000;
 
@@ -186,6 +197,36 @@ export class InstanceService {
     if (info.labels['kiln.class'] === 'published') await this.engine.removeImage(this.appImage(id));
     this.forget(id);
     return { id };
+  }
+
+  /**
+   * Reloads the app and answers once the runtime has applied it (after a build, say, which
+   * writes files the runner did not): SIGHUP, then the runtime's log line for that reload
+   * (`cause: "signal"`, libs/runtime). A runtime that has not started yet (no app, or an app
+   * waiting for its build) has nothing to reload.
+   */
+  async reload(id: string): Promise<TReloadResult> {
+    await this.requireRunning(id);
+    const name = this.containerName(id);
+    const since = Date.now();
+    // A runtime that has not started yet starts on the current files: after an app's first build
+    // the image's entrypoint hands over to it within a second or two.
+    const started = async () => /serving on/.test((await this.engine.logs(name, 2000)).stdout);
+    if (!(await started())) {
+      while (Date.now() < since + START_WAIT_MS) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (await started()) return { reloaded: true, error: null };
+      }
+      return { reloaded: false, error: 'the app is not running: no wrangler.jsonc, or its build output is missing' };
+    }
+    await this.reloadApp(id);
+    const deadline = since + RELOAD_TIMEOUT_MS;
+    for (;;) {
+      const done = reloadOutcome((await this.engine.logs(name, 200)).stdout, since);
+      if (done) return done;
+      if (Date.now() > deadline) throw new ReloadTimeoutError(id, RELOAD_TIMEOUT_MS);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /**

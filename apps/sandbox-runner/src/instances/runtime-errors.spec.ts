@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailedRequests, errorsInLog } from './runtime-errors.js';
+import { FailedRequests, errorsInLog, reloadOutcome } from './runtime-errors.js';
 
 describe('runtime errors', () => {
   it('picks app errors and warnings and runtime errors out of the runtime log, nothing else', () => {
@@ -33,5 +33,32 @@ describe('runtime errors', () => {
     assert.equal(kept[0]?.request?.path, '/10');
     assert.equal(kept[0]?.message.length, 2048);
     assert.deepEqual(failures.of('b'), []);
+  });
+
+  it('finds the end of the reload a signal asked for, not a watcher reload or an earlier one', () => {
+    const line = (time: number, msg: string, extra: object = {}) => JSON.stringify({ level: 30, time, msg, ...extra });
+    const log = [
+      line(900, 'reload started', { cause: 'signal' }),
+      // Started before the request, ended after it: not the answer.
+      line(1050, 'worker reloaded', { cause: 'signal' }),
+      line(1100, 'worker reloaded', { cause: 'watch' }),
+      line(1150, 'reload started', { cause: 'signal' }),
+    ].join('\n');
+    assert.equal(reloadOutcome(log, 1000), undefined);
+    assert.deepEqual(reloadOutcome(`${log}\n${line(1200, 'worker reloaded', { cause: 'signal' })}`, 1000), {
+      reloaded: true,
+      error: null,
+    });
+    const failed = JSON.stringify({
+      level: 50,
+      time: 1300,
+      cause: 'signal',
+      err: { message: 'Unexpected end of input' },
+      msg: 'reload failed; the previous version keeps serving',
+    });
+    assert.deepEqual(reloadOutcome(`${log}\n${failed}`, 1000), {
+      reloaded: false,
+      error: 'reload failed; the previous version keeps serving: Unexpected end of input',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { TInstanceError } from '@kiln/contracts';
+import type { TInstanceError, TReloadResult } from '@kiln/contracts';
 
 const PER_INSTANCE = 50;
 const BODY_EXCERPT = 2048;
@@ -37,7 +37,39 @@ interface LogLine {
   time?: number;
   msg?: string;
   source?: string;
+  cause?: string;
   err?: { message?: string; stack?: string };
+}
+
+function* logLines(text: string): Generator<LogLine> {
+  for (const raw of text.split('\n')) {
+    if (!raw.startsWith('{')) continue;
+    try {
+      yield JSON.parse(raw) as LogLine;
+    } catch {
+      // Not one of the runtime's lines.
+    }
+  }
+}
+
+/**
+ * The end of the reload a SIGHUP asked for, in the runtime's log since `since` (ms): the first
+ * end after a reload that started since then — loaded, or failed with the reason. Undefined while
+ * it has not ended.
+ */
+export function reloadOutcome(text: string, since: number): TReloadResult | undefined {
+  let started = false;
+  for (const line of logLines(text)) {
+    if (line.cause !== 'signal' || (line.time ?? 0) < since) continue;
+    // Reloads are serialized: the end of one that started before the request is not the answer.
+    if (line.msg === 'reload started') started = true;
+    if (!started) continue;
+    if (line.msg === 'worker reloaded' || line.msg === 'runtime restarted after a failed reload')
+      return { reloaded: true, error: null };
+    if (line.msg?.startsWith('reload failed'))
+      return { reloaded: false, error: `${line.msg}${line.err?.message ? `: ${line.err.message}` : ''}` };
+  }
+  return undefined;
 }
 
 /**
@@ -47,14 +79,7 @@ interface LogLine {
  */
 export function errorsInLog(text: string): TInstanceError[] {
   const errors: TInstanceError[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.startsWith('{')) continue;
-    let line: LogLine;
-    try {
-      line = JSON.parse(raw) as LogLine;
-    } catch {
-      continue;
-    }
+  for (const line of logLines(text)) {
     const level = line.level ?? 0;
     const time = new Date(line.time ?? 0).toISOString();
     if (line.source === 'app' && level >= 40) {

@@ -6,6 +6,9 @@ import { CREATING_SUFFIX } from './instance-creator.js';
 import type { InstanceService } from './instance.service.js';
 import { WarmPool } from './warm-pool.js';
 
+/** An unused volume younger than this may belong to a create in flight (see removeUnusedVolumes). */
+const VOLUME_GRACE_MS = 5 * 60_000;
+
 export interface SweepReport {
   removedIdle: string[];
   removedOrphans: string[];
@@ -119,7 +122,7 @@ export class Supervisor {
       report.removedOrphans.push(id);
       this.metrics.reaperActions.inc({ action: 'removed_orphan' });
     }
-    report.removedVolumes = await this.engine.removeUnusedVolumes(this.instances.ownLabels);
+    report.removedVolumes = await this.engine.removeUnusedVolumes(this.instances.ownLabels, VOLUME_GRACE_MS);
     if (report.removedVolumes) this.metrics.reaperActions.inc({ action: 'removed_volume' }, report.removedVolumes);
     pool.refill();
     const acted =

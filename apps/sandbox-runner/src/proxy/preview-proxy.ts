@@ -8,6 +8,10 @@ import type { InstanceService } from '../instances/instance.service.js';
 import type { FailedRequests } from '../instances/runtime-errors.js';
 
 const PREFIX = /^\/preview\/([^/?]+)(\/[^]*|\?[^]*)?$/;
+/** How long a request refused at connect is tried again (an app between two workerd processes). */
+const REPLAY_MS = 5000;
+/** Largest body kept so that such a request can be sent again. */
+const REPLAY_BODY_BYTES = 1024 * 1024;
 
 /**
  * Reverse proxy from `/preview/<instanceId>/…` to the instance's runtime. The path is passed
@@ -73,8 +77,30 @@ export class PreviewProxy {
     this.forward(req, res, target);
   }
 
-  /** Streams one HTTP exchange; called after Fastify handed over the raw request. */
+  /**
+   * One HTTP exchange; called after Fastify handed over the raw request. A reload restarts
+   * workerd, so for a moment nothing listens: a request refused at connect never reached the app
+   * and is sent again (for up to REPLAY_MS) — which needs its body at hand, so bodies with a
+   * declared length up to REPLAY_BODY_BYTES are read first; others stream through once.
+   */
   forward(req: IncomingMessage, res: ServerResponse, t: PreviewTarget): void {
+    const length = Number(req.headers['content-length'] ?? 0);
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if (chunked || length > REPLAY_BODY_BYTES) return this.send(req, res, t, req, undefined);
+    if (req.readableEnded) return this.send(req, res, t, Buffer.alloc(0), Date.now() + REPLAY_MS);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => this.send(req, res, t, Buffer.concat(chunks), Date.now() + REPLAY_MS));
+    req.on('error', () => res.destroy());
+  }
+
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: PreviewTarget,
+    body: Buffer | IncomingMessage,
+    replayUntil: number | undefined,
+  ): void {
     const upstream = request({
       host: t.host,
       port: t.port,
@@ -86,16 +112,31 @@ export class PreviewProxy {
       const status = up.statusCode ?? 502;
       res.writeHead(status, up.headers);
       if (status >= 500) this.recordFailure(req, t, status, up);
+      // The app going away mid-answer (a reload, a crash) must end the client's response too,
+      // not leave it waiting for a body that never comes.
+      up.on('error', () => res.destroy());
       up.pipe(res);
     });
-    upstream.on('error', (err) => {
+    // And a client that goes away releases the app's side.
+    const release = () => {
+      if (!res.writableFinished) upstream.destroy();
+    };
+    res.once('close', release);
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      res.off('close', release);
+      if (res.destroyed) return;
+      if (err.code === 'ECONNREFUSED' && replayUntil !== undefined && Date.now() < replayUntil) {
+        setTimeout(() => this.send(req, res, t, body, replayUntil), 50);
+        return;
+      }
       if (res.headersSent) return res.destroy();
       res.writeHead(502, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify(fail({ code: 'DEPENDENCY_UNAVAILABLE', message: `preview not answering: ${err.message}` })),
       );
     });
-    req.pipe(upstream);
+    if (Buffer.isBuffer(body)) upstream.end(body);
+    else body.pipe(upstream);
   }
 
   /** Keeps the start of a 5xx answer's body (an uncaught exception's message and stack). */

@@ -80,6 +80,12 @@ export interface Sandbox {
     command: string[],
     options: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<TExecResult>;
+  /**
+   * Makes the preview run what the build just wrote and resolves once it does (or failed to:
+   * that failure is then among the runtime errors). Optional: a sandbox whose preview picks up
+   * builds by itself need not have it.
+   */
+  applyBuild?(instanceId: string, signal?: AbortSignal): Promise<void>;
   /** tsc + lint over the app's current files. */
   runStaticAnalysis(instanceId: string, signal?: AbortSignal): Promise<TStaticAnalysisReport>;
   /** What went wrong in the preview at or after `since` (ISO 8601), oldest first. */

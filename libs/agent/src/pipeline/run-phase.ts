@@ -111,6 +111,7 @@ async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
     timeoutMs: config.commandTimeoutMs,
     ...signalOf(ctx),
   });
+  if (build.exitCode === 0) await sandbox.applyBuild?.(instanceId, ctx.signal);
   const reported = [...report.diagnostics];
   // A failing build usually repeats what tsc said; only a build failure tsc did not see is new.
   if (build.exitCode !== 0 && !reported.some((d) => d.severity === 'error')) {
