@@ -6,9 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TInstance } from '@kiln/contracts';
 import { appToken } from '@kiln/storage';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
-import { runnerEnv } from './config.js';
-import { createRunner } from './create-runner.js';
-import { ensureImage, removeRunnerResources, skipWithoutDocker, socket } from './testing/docker-fixture.js';
+import { ensureImage, removeRunnerResources, skipWithoutDocker, testRunner } from './testing/docker-fixture.js';
 
 const TOKEN = randomBytes(24).toString('hex');
 const RUNNER_NAME = `kb-${randomBytes(4).toString('hex')}`;
@@ -67,15 +65,9 @@ describe(
       ensureImage();
       // Listening on every interface: containers reach it at the bridge address, as `kiln-gateway`.
       stack = await startKilnStack({ blobs: 'fs', host: '0.0.0.0' });
-      app = createRunner(
-        runnerEnv.parse({
-          LOG_LEVEL: 'silent',
-          DOCKER_SOCKET: socket,
-          RUNNER_TOKEN: TOKEN,
-          RUNNER_NAME,
-          GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
-        }),
-      );
+      app = testRunner(RUNNER_NAME, TOKEN, {
+        GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
+      });
       await app.listen({ host: '127.0.0.1', port: 0 });
       base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     });

@@ -8,15 +8,14 @@ import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { TExecResult, TInstance, TInstanceError } from '@kiln/contracts';
-import { runnerEnv } from './config.js';
-import { createRunner } from './create-runner.js';
 import {
-  WORKER,
   code,
   ensureImage,
   removeRunnerResources,
   skipWithoutDocker,
   socket,
+  testRunner,
+  WORKER,
 } from './testing/docker-fixture.js';
 
 const TOKEN = randomBytes(24).toString('hex');
@@ -75,23 +74,17 @@ describe('instances on a real Docker engine', { skip: skipWithoutDocker }, () =>
     ensureImage();
     gateway = await listenAll('gateway');
     hostService = await listenAll('host service');
-    app = createRunner(
-      runnerEnv.parse({
-        LOG_LEVEL: 'silent',
-        GATEWAY_URL: `http://kiln-gateway:${portOf(gateway)}`,
-        PREVIEW_DOMAIN: 'preview.test',
-        INSTANCE_DISK_MB: '24',
-        INSTANCE_TMP_MB: '16',
-        DOCKER_SOCKET: socket,
-        RUNNER_TOKEN: TOKEN,
-        RUNNER_NAME,
-        MAX_INSTANCES_PER_USER: '2',
-        MAX_INSTANCES: '3',
-        INSTANCE_PIDS: '64',
-        INSTANCE_MEMORY_MB: '256',
-        INSTANCE_MAX_FILE_BYTES: '65536',
-      }),
-    );
+    app = testRunner(RUNNER_NAME, TOKEN, {
+      GATEWAY_URL: `http://kiln-gateway:${portOf(gateway)}`,
+      PREVIEW_DOMAIN: 'preview.test',
+      INSTANCE_DISK_MB: '24',
+      INSTANCE_TMP_MB: '16',
+      MAX_INSTANCES_PER_USER: '2',
+      MAX_INSTANCES: '3',
+      INSTANCE_PIDS: '64',
+      INSTANCE_MEMORY_MB: '256',
+      INSTANCE_MAX_FILE_BYTES: '65536',
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     // The first create below starts from the warm pool.
     await app.supervisor.sweep();

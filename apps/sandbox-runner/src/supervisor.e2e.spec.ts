@@ -6,17 +6,16 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { TInstance } from '@kiln/contracts';
 import { freePort } from '@kiln/devtools/testing';
-import { runnerEnv } from './config.js';
-import { createRunner } from './create-runner.js';
 import {
-  IMAGE,
-  WORKER,
   code,
   ensureImage,
+  IMAGE,
   removeRunnerResources,
   repoRoot,
   skipWithoutDocker,
   socket,
+  testRunner,
+  WORKER,
 } from './testing/docker-fixture.js';
 
 const TOKEN = randomBytes(24).toString('hex');
@@ -25,17 +24,11 @@ type Envelope<T> = { data: T; error: { code: string; message: string } | null };
 
 describe('idle reaper', { skip: skipWithoutDocker }, () => {
   const RUNNER_NAME = `kr-${randomBytes(4).toString('hex')}`;
-  const app = createRunner(
-    runnerEnv.parse({
-      LOG_LEVEL: 'silent',
-      DOCKER_SOCKET: socket,
-      RUNNER_TOKEN: TOKEN,
-      RUNNER_NAME,
-      PREVIEW_IDLE_TTL_MS: '1500',
-      // Passes run when the test asks (app.supervisor.sweep()), besides the one at start.
-      REAPER_INTERVAL_MS: '3600000',
-    }),
-  );
+  const app = testRunner(RUNNER_NAME, TOKEN, {
+    PREVIEW_IDLE_TTL_MS: '1500',
+    // Passes run when the test asks (app.supervisor.sweep()), besides the one at start.
+    REAPER_INTERVAL_MS: '3600000',
+  });
   const create = async (body: object) => {
     const res = await app.inject({
       method: 'POST',
@@ -76,16 +69,10 @@ describe('idle reaper', { skip: skipWithoutDocker }, () => {
 
 describe('caps under concurrent creates', { skip: skipWithoutDocker }, () => {
   const RUNNER_NAME = `kc-${randomBytes(4).toString('hex')}`;
-  const app = createRunner(
-    runnerEnv.parse({
-      LOG_LEVEL: 'silent',
-      DOCKER_SOCKET: socket,
-      RUNNER_TOKEN: TOKEN,
-      RUNNER_NAME,
-      MAX_INSTANCES_PER_USER: '3',
-      WARM_POOL_SIZE: '2',
-    }),
-  );
+  const app = testRunner(RUNNER_NAME, TOKEN, {
+    MAX_INSTANCES_PER_USER: '3',
+    WARM_POOL_SIZE: '2',
+  });
   before(async () => {
     ensureImage();
     await app.ready();

@@ -8,9 +8,13 @@ import type { TExecResult, TInstance } from '@kiln/contracts';
 import { appToken } from '@kiln/storage';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
 import { ANALYZE_COMMAND, toStaticAnalysis } from './analysis/diagnostics.js';
-import { runnerEnv } from './config.js';
-import { createRunner } from './create-runner.js';
-import { ensureImage, removeRunnerResources, repoRoot, skipWithoutDocker, socket } from './testing/docker-fixture.js';
+import {
+  ensureImage,
+  removeRunnerResources,
+  repoRoot,
+  skipWithoutDocker,
+  testRunner,
+} from './testing/docker-fixture.js';
 
 /**
  * Each template as the agent uses it, on the real engine and the real runtime image, offline:
@@ -82,18 +86,12 @@ describe('templates build, type-check and serve in a preview container', { skip:
     ensureImage();
     // Listening on every interface: containers reach it at the bridge address, as `kiln-gateway`.
     stack = await startKilnStack({ blobs: 'fs', host: '0.0.0.0' });
-    app = createRunner(
-      runnerEnv.parse({
-        LOG_LEVEL: 'silent',
-        DOCKER_SOCKET: socket,
-        RUNNER_TOKEN: TOKEN,
-        RUNNER_NAME,
-        TEMPLATES_DIR: join(repoRoot, 'templates'),
-        GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
-        // Every create here is cold: a warm pool would only add containers competing for 2 cores.
-        WARM_POOL_SIZE: '0',
-      }),
-    );
+    app = testRunner(RUNNER_NAME, TOKEN, {
+      TEMPLATES_DIR: join(repoRoot, 'templates'),
+      GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
+      // Every create here is cold: a warm pool would only add containers competing for 2 cores.
+      WARM_POOL_SIZE: '0',
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {

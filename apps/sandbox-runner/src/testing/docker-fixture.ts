@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import type { FastifyInstance } from 'fastify';
+import { runnerEnv } from '../config.js';
+import { createRunner } from '../create-runner.js';
 import { HostFirewall } from '../docker/host-firewall.js';
 
 /** Test support for specs that run instances on the real Docker engine. */
@@ -12,6 +15,13 @@ export const skipWithoutDocker =
   !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const IMAGE = 'kiln/runtime:dev';
+
+/** A runner in this process on the real engine, with the test's name and token; `env` on top. */
+export function testRunner(name: string, token: string, env: Record<string, string> = {}): FastifyInstance {
+  return createRunner(
+    runnerEnv.parse({ LOG_LEVEL: 'silent', DOCKER_SOCKET: socket, RUNNER_TOKEN: token, RUNNER_NAME: name, ...env }),
+  );
+}
 
 /** Builds the runtime image when it is missing (it takes a minute on a fresh machine). */
 export function ensureImage(): void {
