@@ -12,7 +12,8 @@ import { createGateway } from './server.js';
 async function main(): Promise<void> {
   const config = gatewayEnv.parse();
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'gateway' } });
-  const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20 });
+  // A Postgres that does not answer fails a request after 5 s instead of holding it open.
+  const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20, connectionTimeoutMillis: 5000 });
   await migrateR2Schema(db);
   await migrateD1Schema(db);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
