@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AgentModule } from './agent/agent.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { requestId } from './common/request-id.js';
@@ -38,6 +39,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         AppsModule,
+        AgentModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

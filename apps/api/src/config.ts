@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineEnv, envHost, envLogLevel, envNodeEnv, envPort, envPositiveInt, envUrl } from '@kiln/config';
 
 export const apiEnv = defineEnv('API (apps/api)', {
@@ -26,6 +27,46 @@ export const apiEnv = defineEnv('API (apps/api)', {
       'Redis connection URL, e.g. `redis://localhost:6379/0`. `npm start` starts a local redis-server when unset.',
   },
   LOG_LEVEL: { schema: envLogLevel, default: 'info', description: 'Lowest pino log level written.' },
+  RUNNER_URL: {
+    schema: envUrl(['http', 'https']),
+    optional: true,
+    description: 'Sandbox runner the agent builds previews on. Unset: the agent endpoints answer 503.',
+  },
+  RUNNER_TOKEN: {
+    schema: z.string().min(24),
+    optional: true,
+    secret: true,
+    description: "The runner's service token (its RUNNER_TOKEN).",
+  },
+  GATEWAY_SECRET: {
+    schema: z.string().min(32),
+    optional: true,
+    secret: true,
+    description: "The binding gateway's secret: the API mints each app's gateway token with it.",
+  },
+  TEMPLATES_DIR: {
+    schema: z.string().min(1),
+    default: 'templates',
+    description: 'Templates the agent chooses from (the same folder the runner creates instances from).',
+  },
+  AGENT_MODEL_BASE_URL: {
+    schema: envUrl(['http', 'https']),
+    optional: true,
+    description:
+      'OpenAI-compatible endpoint of the model the agent uses (Ollama, vLLM, LM Studio, OpenAI, LiteLLM), e.g. `http://127.0.0.1:11434/v1`.',
+  },
+  AGENT_MODEL: { schema: z.string().min(1), optional: true, description: 'Model name at that endpoint.' },
+  AGENT_MODEL_API_KEY: {
+    schema: z.string().min(1),
+    optional: true,
+    secret: true,
+    description: 'API key for that endpoint, when it needs one.',
+  },
+  AGENT_MODEL_CONTEXT_WINDOW: {
+    schema: envPositiveInt,
+    default: '32768',
+    description: "The model's context window in tokens; prompts are budgeted to fit it.",
+  },
   READINESS_TIMEOUT_MS: {
     schema: envPositiveInt,
     default: '2000',

@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { PhasicPipeline, ProviderRegistry, ZSessionState, currentFiles } from '@kiln/agent';
 import { loadModelScript, startScriptedModelServer, type ScriptedModelServer } from '@kiln/agent/testing';
 import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
-import { createTestDatabase, freePort, type TestDatabase } from '@kiln/devtools/testing';
+import { createTestDatabase, freePort, requireEnv, type TestDatabase } from '@kiln/devtools/testing';
 import { appToken } from '@kiln/storage';
 import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
 import { DataSource } from 'typeorm';
 import { migrations } from '../migrations/index.js';
+import { apiEnv } from '../config.js';
+import { createApi } from '../create-api.js';
 import { PgCheckpointStore } from './pg-checkpoint-store.js';
 import { loadPipelineTemplates } from './templates.js';
 
@@ -284,5 +286,59 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     assert.equal(final.status, 'complete');
     assert.ok(uninterrupted, 'the uninterrupted session ran first');
     assert.deepEqual(currentFiles(final), uninterrupted);
+  });
+
+  it('through the API: POST /api/agent starts a session, its events stream as NDJSON to the end, the preview serves', async () => {
+    const model = await startScriptedModelServer(
+      await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e.json', import.meta.url))),
+    );
+    servers.push(model);
+    const api = await createApi(
+      apiEnv.parse({
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        REDIS_URL: requireEnv('REDIS_URL'),
+        RUNNER_URL: runnerUrl,
+        RUNNER_TOKEN: TOKEN,
+        GATEWAY_SECRET: stack.secret,
+        TEMPLATES_DIR: `${repo}templates`,
+        AGENT_MODEL_BASE_URL: model.baseURL,
+        AGENT_MODEL: 'scripted-coder',
+      }),
+    );
+    try {
+      await api.listen(0, '127.0.0.1');
+      const base = await api.getUrl();
+      const started = await fetch(`${base}/api/agent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a todo app with a D1 table', userId: 'frank' }),
+      });
+      assert.equal(started.status, 201);
+      const { data } = (await started.json()) as { data: { sessionId: string; eventsUrl: string } };
+
+      const stream = await fetch(`${base}${data.eventsUrl}`);
+      assert.equal(stream.headers.get('content-type')?.split(';')[0], 'application/x-ndjson');
+      const events = (await stream.text())
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as TAgentServerMessage);
+      assert.ok(events.every((e) => ZAgentServerMessage.safeParse(e).success));
+      assert.equal(events[0]?.type, 'generation_started');
+      assert.equal(events.at(-1)?.type, 'generation_complete');
+      const deployed = events.filter((e) => e.type === 'deployment_completed').at(-1) as { previewURL: string };
+      assert.equal((await fetch(deployed.previewURL)).status, 200);
+
+      // Bad input and unknown sessions get the error envelope.
+      const bad = await fetch(`${base}/api/agent/${data.sessionId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'launch_rockets' }),
+      });
+      assert.equal(bad.status, 400);
+      assert.equal((await fetch(`${base}/api/agent/no-such-session/events`)).status, 404);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ZAgentClientMessage, ok, type TEnvelope } from '@kiln/contracts';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { AgentSessions } from './agent-sessions.service.js';
+
+const ZStartSession = z.object({
+  prompt: z.string().trim().min(1).max(8000),
+  /** Whose preview caps it counts against (no accounts yet). */
+  userId: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]{1,128}$/)
+    .default('anonymous'),
+});
+
+/**
+ * Agent sessions over HTTP: start one from a prompt, follow its events (VibeSDK's message names
+ * and shapes, one JSON object per line), send it client messages.
+ */
+@Controller('agent')
+export class AgentController {
+  constructor(private readonly sessions: AgentSessions) {}
+
+  @Post()
+  async start(@Body() body: unknown): Promise<TEnvelope<{ sessionId: string; appId: string; eventsUrl: string }>> {
+    const input = ZStartSession.parse(body);
+    const { sessionId, appId } = await this.sessions.start(input.prompt, input.userId);
+    return ok({ sessionId, appId, eventsUrl: `/api/agent/${sessionId}/events` });
+  }
+
+  /** NDJSON: every event so far, then each as it happens, until the run ends. */
+  @Get(':id/events')
+  async events(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const gone = new AbortController();
+    req.on('close', () => gone.abort());
+    const events = this.sessions.events(id, gone.signal);
+    // The first event (or the session's absence) decides the status before anything is sent.
+    const first = await events.next();
+    res.status(200).type('application/x-ndjson');
+    res.flushHeaders();
+    if (!first.done) res.write(`${JSON.stringify(first.value)}\n`);
+    for await (const event of events) res.write(`${JSON.stringify(event)}\n`);
+    res.end();
+  }
+
+  @Post(':id/messages')
+  @HttpCode(202)
+  message(@Param('id') id: string, @Body() body: unknown): TEnvelope<{ accepted: true }> {
+    this.sessions.send(id, ZAgentClientMessage.parse(body));
+    return ok({ accepted: true });
+  }
+}
