@@ -43,7 +43,10 @@ export class AgentSessions implements OnModuleDestroy {
     const appId = `app-${randomBytes(5).toString('hex')}`;
     const events: TAgentServerMessage[] = [];
     const listeners = new Set<(event: TAgentServerMessage) => void>();
-    this.templates ??= loadPipelineTemplates(resolve(this.config.TEMPLATES_DIR));
+    this.templates ??= loadPipelineTemplates(resolve(this.config.TEMPLATES_DIR)).catch((err: unknown) => {
+      this.templates = undefined;
+      throw err;
+    });
     const pipeline = await PhasicPipeline.open({
       sessionId: id,
       registry,
@@ -51,7 +54,9 @@ export class AgentSessions implements OnModuleDestroy {
       checkpoints: new PgCheckpointStore(this.db),
       events: {
         emit: (event) => {
-          events.push(event);
+          // Followers get every event; the replay kept for late ones leaves out the file chunks
+          // (each file_generated carries the whole file), so memory stays bounded by the files.
+          if (event.type !== 'file_chunk_generated') events.push(event);
           for (const listener of listeners) listener(event);
         },
       },
@@ -69,8 +74,8 @@ export class AgentSessions implements OnModuleDestroy {
   }
 
   /**
-   * The session's events from the first, then as they happen, until the current run ends (or
-   * `signal` aborts). Each call replays what was already sent.
+   * The session's events from the first (file chunks excepted), then every one as it happens,
+   * until the current run ends (or `signal` aborts). Each call replays what was already sent.
    */
   async *events(id: string, signal: AbortSignal): AsyncGenerator<TAgentServerMessage> {
     const session = this.require(id);
