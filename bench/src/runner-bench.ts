@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { freePort } from '@kiln/devtools/testing';
+import { type Child, startRunnerProcess } from '@kiln/devtools/testing';
 
 /**
  * Create-to-ready of preview instances through the sandbox runner (its own process, real
@@ -14,7 +12,6 @@ import { freePort } from '@kiln/devtools/testing';
  * with the same app bind-mounted, timed until the app answers HTTP.
  */
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const IMAGE = 'kiln/runtime:dev';
 const SOCKET = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
 const SEQUENTIAL = 10;
@@ -45,7 +42,7 @@ function answers(host: string, port: number): Promise<boolean> {
 
 /** A sandbox runner in its own process, on the real engine. */
 export class RunnerProcess {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
   readonly token = randomBytes(24).toString('hex');
   /** Fixed per pool size, so reruns reuse the network and its firewall chain instead of adding more. */
   readonly name: string;
@@ -60,37 +57,20 @@ export class RunnerProcess {
   }
 
   async start(): Promise<void> {
-    const port = await freePort();
-    this.base = `http://127.0.0.1:${port}`;
-    this.child = spawn(process.execPath, [join(repoRoot, 'apps/sandbox-runner/dist/main.js')], {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        RUNNER_TOKEN: this.token,
-        RUNNER_NAME: this.name,
-        RUNNER_PORT: String(port),
-        MAX_INSTANCES: String(CONCURRENT + 5),
-        MAX_INSTANCES_PER_USER: String(CONCURRENT + 5),
-        // 20 previews on 2 cores: each may use a fraction of a core; the limit is what quotas allow.
-        INSTANCE_MEMORY_MB: '256',
-        INSTANCE_READY_TIMEOUT_MS: '120000',
-        WARM_POOL_SIZE: String(this.poolSize),
-        REAPER_INTERVAL_MS: '3600000',
-        TEMPLATES_DIR: join(repoRoot, 'templates'),
-        ...this.env,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    const started = await startRunnerProcess({
+      RUNNER_TOKEN: this.token,
+      RUNNER_NAME: this.name,
+      MAX_INSTANCES: String(CONCURRENT + 5),
+      MAX_INSTANCES_PER_USER: String(CONCURRENT + 5),
+      // 20 previews on 2 cores: each may use a fraction of a core; the limit is what quotas allow.
+      INSTANCE_MEMORY_MB: '256',
+      INSTANCE_READY_TIMEOUT_MS: '120000',
+      WARM_POOL_SIZE: String(this.poolSize),
+      REAPER_INTERVAL_MS: '3600000',
+      ...this.env,
     });
-    const deadline = Date.now() + 20_000;
-    while (
-      !(await fetch(`${this.base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (Date.now() > deadline) throw new Error('the runner did not start within 20 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    this.base = started.url;
+    this.child = started.child;
   }
 
   async call<T>(method: string, path: string, body?: object): Promise<T> {
@@ -130,7 +110,7 @@ export class RunnerProcess {
   }
 
   async stop(): Promise<void> {
-    this.child?.kill('SIGTERM');
+    await this.child?.stop();
     const docker = new Docker({ socketPath: SOCKET });
     const label = [`kiln.runner=${this.name}`];
     for (const c of await docker.listContainers({ all: true, filters: { label } }))

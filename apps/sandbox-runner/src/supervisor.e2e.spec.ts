@@ -1,17 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { TInstance } from '@kiln/contracts';
-import { freePort } from '@kiln/devtools/testing';
+import { type Child, startRunnerProcess } from '@kiln/devtools/testing';
 import {
   code,
   ensureImage,
   IMAGE,
   removeRunnerResources,
-  repoRoot,
   skipWithoutDocker,
   socket,
   testRunner,
@@ -107,34 +104,15 @@ describe('caps under concurrent creates', { skip: skipWithoutDocker }, () => {
 
 describe('runner killed with instances running, then restarted', { skip: skipWithoutDocker }, () => {
   const RUNNER_NAME = `kk-${randomBytes(4).toString('hex')}`;
-  let runner: ChildProcess | undefined;
+  let runner: Child | undefined;
   let base = '';
 
   async function startRunner(): Promise<void> {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    runner = spawn(process.execPath, [join(repoRoot, 'apps/sandbox-runner/dist/main.js')], {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DOCKER_SOCKET: socket,
-        RUNNER_TOKEN: TOKEN,
-        RUNNER_NAME,
-        RUNNER_PORT: String(port),
-        TEMPLATES_DIR: join(repoRoot, 'templates'),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const up = await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) return;
-      assert.ok(Date.now() < deadline, 'the runner did not start within 20 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    ({ url: base, child: runner } = await startRunnerProcess({
+      DOCKER_SOCKET: socket,
+      RUNNER_TOKEN: TOKEN,
+      RUNNER_NAME,
+    }));
   }
 
   async function api<T>(method: string, path: string, body?: object): Promise<Envelope<T> & { status: number }> {
@@ -159,7 +137,7 @@ describe('runner killed with instances running, then restarted', { skip: skipWit
     await startRunner();
   });
   after(async () => {
-    runner?.kill('SIGKILL');
+    runner?.process.kill('SIGKILL');
     await removeRunnerResources(RUNNER_NAME);
   });
 
@@ -195,7 +173,7 @@ describe('runner killed with instances running, then restarted', { skip: skipWit
     await until('the warm pool is full', async () => (await poolNames()).length === 2);
     const poolBefore = await poolNames();
 
-    runner?.kill('SIGKILL');
+    runner?.process.kill('SIGKILL');
     // While no runner runs, the published app's container is stopped (an engine restart would do the same).
     await docker.getContainer(`${RUNNER_NAME}-${published.data.id}`).stop({ t: 1 });
     await startRunner();

@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { PhasicPipeline, ProviderRegistry, ZSessionState, currentFiles } from '@kiln/agent';
 import { loadModelScript, startScriptedModelServer, type ScriptedModelServer } from '@kiln/agent/testing';
 import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
-import { createTestDatabase, freePort, requireEnv, type TestDatabase } from '@kiln/devtools/testing';
+import {
+  type Child,
+  createTestDatabase,
+  requireEnv,
+  startRunnerProcess,
+  type TestDatabase,
+} from '@kiln/devtools/testing';
 import { appToken } from '@kiln/storage';
 import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
@@ -34,7 +40,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
   let stack: KilnStack;
   let db: TestDatabase;
   let source: DataSource;
-  let runner: ChildProcess;
+  let runner: Child | undefined;
   let runnerUrl = '';
   const servers: ScriptedModelServer[] = [];
   /** The files of the uninterrupted todo session (first test), to compare a resumed one with. */
@@ -101,39 +107,17 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     source = new DataSource({ type: 'postgres', url: db.url, migrations });
     await source.initialize();
     await source.runMigrations();
-    const port = await freePort();
-    runnerUrl = `http://127.0.0.1:${port}`;
-    runner = spawn(process.execPath, [`${repo}apps/sandbox-runner/dist/main.js`], {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DOCKER_SOCKET: socket,
-        RUNNER_TOKEN: TOKEN,
-        RUNNER_NAME,
-        RUNNER_PORT: String(port),
-        TEMPLATES_DIR: `${repo}templates`,
-        GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const deadline = Date.now() + 20_000;
-    while (
-      !(await fetch(`${runnerUrl}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      assert.ok(Date.now() < deadline, 'the runner did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    ({ url: runnerUrl, child: runner } = await startRunnerProcess({
+      DOCKER_SOCKET: socket,
+      RUNNER_TOKEN: TOKEN,
+      RUNNER_NAME,
+      GATEWAY_URL: `http://kiln-gateway:${new URL(stack.gatewayUrl).port}`,
+    }));
   });
 
   after(async () => {
-    if (runner) {
-      runner.kill('SIGTERM');
-      // The runner stops its warm pool on the way out; wait, so no container appears after cleanup.
-      await new Promise((resolve) => runner.once('exit', resolve));
-    }
+    // The runner stops its warm pool on the way out; wait, so no container appears after cleanup.
+    await runner?.stop();
     // Everything the runner made carries its name: containers, images, volumes, its network and
     // the network's host firewall chain (apps/sandbox-runner/src/docker/host-firewall.ts).
     const docker = (...args: string[]) =>

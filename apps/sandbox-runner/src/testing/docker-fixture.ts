@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { repoRoot } from '@kiln/devtools/testing';
 import type { FastifyInstance } from 'fastify';
 import { runnerEnv } from '../config.js';
 import { createRunner } from '../create-runner.js';
@@ -13,7 +13,6 @@ export const socket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
 // .ci/run starts dockerd; on a developer machine without an engine these tests are skipped, in CI they fail.
 export const skipWithoutDocker =
   !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
-export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const IMAGE = 'kiln/runtime:dev';
 
 /** A runner in this process on the real engine, with the test's name and token; `env` on top. */
@@ -22,6 +21,8 @@ export function testRunner(name: string, token: string, env: Record<string, stri
     runnerEnv.parse({ LOG_LEVEL: 'silent', DOCKER_SOCKET: socket, RUNNER_TOKEN: token, RUNNER_NAME: name, ...env }),
   );
 }
+
+export { repoRoot };
 
 /** Builds the runtime image when it is missing (it takes a minute on a fresh machine). */
 export function ensureImage(): void {

@@ -4,3 +4,4 @@ export { freePort, isPortFree } from '../services/ports.js';
 export { startChild, waitFor, type Child } from '../services/child.js';
 export { repoRoot } from '../paths.js';
 export { browserUnavailable, launchChromium } from './browser.js';
+export { startRunnerProcess } from './runner-process.js';
