@@ -1,10 +1,15 @@
 import { type FSWatcher, watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import type { DurableObjectSync } from '@kiln/storage';
 import type { Logger } from 'pino';
 import { miniflareOptions, type RuntimeTarget } from './miniflare-options.js';
 import { readWranglerConfig, type WranglerConfig } from './wrangler-config.js';
+
+/** Read at the start of each reload and logged with it (see `reload`). */
+export const RELOAD_TOKEN_FILE = '.kiln/reload-token';
 
 /** Why a reload ran; logged with it, so a caller can wait for the one it asked for. */
 export type ReloadCause = 'watch' | 'signal' | 'api';
@@ -18,8 +23,8 @@ const APP_LEVELS: Record<string, 'error' | 'warn' | 'info' | 'debug'> = {
   debug: 'debug',
 };
 
-/** Directories whose changes never alter the running Worker. */
-const IGNORED = /(^|\/)(node_modules|\.git|\.wrangler|\.mf)(\/|$)/;
+/** Directories whose changes never alter the running Worker (`.kiln` is the sandbox runner's). */
+const IGNORED = /(^|\/)(node_modules|\.git|\.wrangler|\.mf|\.kiln)(\/|$)/;
 
 /**
  * One app's Worker in workerd. Its data lives behind the gateway, so a reload (new code or new
@@ -90,18 +95,22 @@ export class WorkerRuntime {
   reload(cause: ReloadCause = 'api'): Promise<void> {
     this.reloading = this.reloading.then(async () => {
       if (!this.mf) return;
-      // Reloads run one after another; a caller waiting for its own finds the first end line
-      // after a start line later than its request.
-      this.logger.info({ cause }, 'reload started');
+      // Whoever asked for a reload may have written a token first (the sandbox runner does): this
+      // reload reads the files after it, so its end line with that token answers the request.
+      const token = await readFile(join(this.target.appDir, RELOAD_TOKEN_FILE), 'utf8').then(
+        (t) => t.trim(),
+        () => undefined,
+      );
+      this.logger.info({ cause, token }, 'reload started');
       try {
         const config = await readWranglerConfig(this.target.appDir);
         await this.mf.setOptions(this.options(config));
         this.lastGood = config;
         this.generation++;
-        this.logger.info({ generation: this.generation, cause }, 'worker reloaded');
+        this.logger.info({ generation: this.generation, cause, token }, 'worker reloaded');
       } catch (err) {
-        this.logger.error({ err, cause }, 'reload failed; the previous version keeps serving');
-        if (!(await this.serving())) await this.recover(cause);
+        this.logger.error({ err, cause, token }, 'reload failed; the previous version keeps serving');
+        if (!(await this.serving())) await this.recover(cause, token);
       }
     });
     return this.reloading;
@@ -127,7 +136,7 @@ export class WorkerRuntime {
   }
 
   /** A new workerd with the last configuration that loaded, retried while resources are short. */
-  private async recover(cause: ReloadCause): Promise<void> {
+  private async recover(cause: ReloadCause, token: string | undefined): Promise<void> {
     const config = this.lastGood;
     if (!config) return;
     for (let attempt = 1; attempt <= 10; attempt++) {
@@ -137,7 +146,10 @@ export class WorkerRuntime {
         this.mf = new Miniflare(this.options(config));
         this.url = await this.mf.ready;
         this.generation++;
-        this.logger.warn({ attempt, generation: this.generation, cause }, 'runtime restarted after a failed reload');
+        this.logger.warn(
+          { attempt, generation: this.generation, cause, token },
+          'runtime restarted after a failed reload',
+        );
         return;
       } catch (err) {
         this.logger.error({ err, attempt }, 'runtime restart failed; retrying');

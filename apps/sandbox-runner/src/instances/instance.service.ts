@@ -30,12 +30,15 @@ import type { FileService } from './file.service.js';
 import { type Identity, IdentityStore } from './identity.js';
 import { CREATING_SUFFIX, InstanceCreator, appImage, containerName, ownLabels } from './instance-creator.js';
 import { answersHttp } from './readiness.js';
+import { packTar } from './tar.js';
 import { FailedRequests, errorsInLog, reloadOutcome } from './runtime-errors.js';
 import { loadTemplate } from './templates.js';
 import { WarmPool } from './warm-pool.js';
 
 /** How long a reload waits for a runtime that has not started (an app's first build handing over). */
 const START_WAIT_MS = 5000;
+/** Where the runner leaves the token of a reload it asked for (libs/runtime RELOAD_TOKEN_FILE). */
+const RELOAD_TOKEN_FILE = '.kiln/reload-token';
 /** A reload takes well under a second; after a failure the runtime retries workerd for ~30 s. */
 const RELOAD_TIMEOUT_MS = 45_000;
 /** tsc over a template-sized app takes seconds; a stuck checker must not hold the request for long. */
@@ -206,7 +209,7 @@ export class InstanceService {
    * waiting for its build) has nothing to reload.
    */
   async reload(id: string): Promise<TReloadResult> {
-    await this.requireRunning(id);
+    await this.requireMutable(id);
     const name = this.containerName(id);
     const since = Date.now();
     // A runtime that has not started yet starts on the current files: after an app's first build
@@ -219,10 +222,14 @@ export class InstanceService {
       }
       return { reloaded: false, error: 'the app is not running: no wrangler.jsonc, or its build output is missing' };
     }
+    // The runtime logs the token it finds at the start of each reload, so the reload that read
+    // this token (and the files before it) is the answer, whichever others run around it.
+    const token = randomBytes(12).toString('hex');
+    await this.engine.putArchive(name, '/app', packTar([{ path: RELOAD_TOKEN_FILE, data: Buffer.from(token) }], 0));
     await this.reloadApp(id);
     const deadline = since + RELOAD_TIMEOUT_MS;
     for (;;) {
-      const done = reloadOutcome((await this.engine.logs(name, 200)).stdout, since);
+      const done = reloadOutcome((await this.engine.logs(name, 200)).stdout, token);
       if (done) return done;
       if (Date.now() > deadline) throw new ReloadTimeoutError(id, RELOAD_TIMEOUT_MS);
       await new Promise((r) => setTimeout(r, 50));

@@ -35,28 +35,28 @@ describe('runtime errors', () => {
     assert.deepEqual(failures.of('b'), []);
   });
 
-  it('finds the end of the reload a signal asked for, not a watcher reload or an earlier one', () => {
-    const line = (time: number, msg: string, extra: object = {}) => JSON.stringify({ level: 30, time, msg, ...extra });
+  it('finds the end of the reload that read the token, not one that started before it', () => {
+    const line = (msg: string, extra: object = {}) => JSON.stringify({ level: 30, time: 1, msg, ...extra });
     const log = [
-      line(900, 'reload started', { cause: 'signal' }),
-      // Started before the request, ended after it: not the answer.
-      line(1050, 'worker reloaded', { cause: 'signal' }),
-      line(1100, 'worker reloaded', { cause: 'watch' }),
-      line(1150, 'reload started', { cause: 'signal' }),
+      line('reload started', { cause: 'signal', token: 'old' }),
+      line('worker reloaded', { cause: 'signal', token: 'old' }),
+      line('worker reloaded', { cause: 'watch' }),
+      line('reload started', { cause: 'signal', token: 'mine' }),
     ].join('\n');
-    assert.equal(reloadOutcome(log, 1000), undefined);
-    assert.deepEqual(reloadOutcome(`${log}\n${line(1200, 'worker reloaded', { cause: 'signal' })}`, 1000), {
+    assert.equal(reloadOutcome(log, 'mine'), undefined);
+    assert.deepEqual(reloadOutcome(`${log}\n${line('worker reloaded', { cause: 'signal', token: 'mine' })}`, 'mine'), {
       reloaded: true,
       error: null,
     });
     const failed = JSON.stringify({
       level: 50,
-      time: 1300,
+      time: 2,
       cause: 'signal',
+      token: 'mine',
       err: { message: 'Unexpected end of input' },
       msg: 'reload failed; the previous version keeps serving',
     });
-    assert.deepEqual(reloadOutcome(`${log}\n${failed}`, 1000), {
+    assert.deepEqual(reloadOutcome(`${log}\n${failed}`, 'mine'), {
       reloaded: false,
       error: 'reload failed; the previous version keeps serving: Unexpected end of input',
     });

@@ -37,7 +37,7 @@ interface LogLine {
   time?: number;
   msg?: string;
   source?: string;
-  cause?: string;
+  token?: string;
   err?: { message?: string; stack?: string };
 }
 
@@ -53,17 +53,12 @@ function* logLines(text: string): Generator<LogLine> {
 }
 
 /**
- * The end of the reload a SIGHUP asked for, in the runtime's log since `since` (ms): the first
- * end after a reload that started since then — loaded, or failed with the reason. Undefined while
- * it has not ended.
+ * The end of the reload that read `token` (the runner wrote it before its SIGHUP), in the
+ * runtime's log: loaded, or failed with the reason. Undefined while it has not ended.
  */
-export function reloadOutcome(text: string, since: number): TReloadResult | undefined {
-  let started = false;
+export function reloadOutcome(text: string, token: string): TReloadResult | undefined {
   for (const line of logLines(text)) {
-    if (line.cause !== 'signal' || (line.time ?? 0) < since) continue;
-    // Reloads are serialized: the end of one that started before the request is not the answer.
-    if (line.msg === 'reload started') started = true;
-    if (!started) continue;
+    if (line.token !== token) continue;
     if (line.msg === 'worker reloaded' || line.msg === 'runtime restarted after a failed reload')
       return { reloaded: true, error: null };
     if (line.msg?.startsWith('reload failed'))
