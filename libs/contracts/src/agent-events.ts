@@ -144,6 +144,24 @@ export const ZDeploymentCompleted = z.object({
   message: z.string(),
 });
 
+/** The final review of the finished app starts (VibeSDK's code review). */
+export const ZCodeReviewing = z.object({
+  type: z.literal('code_reviewing'),
+  message: z.string(),
+  issues: ZIssueReport.optional(),
+});
+
+export const ZCodeReviewed = z.object({
+  type: z.literal('code_reviewed'),
+  message: z.string(),
+  review: z.object({
+    /** What the reviewing model said about the app. */
+    summary: z.string(),
+    /** Files the review changed (then checked and fixed like a phase's). */
+    filesChanged: z.array(z.string()),
+  }),
+});
+
 export const ZGenerationComplete = z.object({
   type: z.literal('generation_complete'),
   instanceId: z.string().optional(),
@@ -218,6 +236,8 @@ export const ZAgentServerMessage = z.discriminatedUnion('type', [
   ZStaticAnalysisResults,
   ZRuntimeErrorFound,
   ZDeploymentCompleted,
+  ZCodeReviewing,
+  ZCodeReviewed,
   ZGenerationComplete,
   ZConversationResponse,
   ZAgentError,

@@ -3,6 +3,7 @@ import type {
   Sandbox,
   TExecResult,
   TPreviewInstance,
+  TProbeResult,
   TReadiness,
   TSandboxFile,
   TSandboxRuntimeError,
@@ -10,6 +11,9 @@ import type {
 } from '@kiln/agent';
 import type { TCodeIssue } from '@kiln/contracts';
 import type { RunnerClient } from './runner-client.js';
+
+/** How long a probed path may take to answer (a hanging handler counts as no answer). */
+const PROBE_TIMEOUT_MS = 10_000;
 
 /** Who a session's preview belongs to: the app (its bindings' data) and the user (runner caps). */
 export interface SandboxOwner {
@@ -65,6 +69,30 @@ export class RunnerSandbox implements Sandbox {
   /** The runtime reloads now and answers once it has; a failed reload shows in the runtime errors. */
   async applyBuild(instanceId: string): Promise<void> {
     await this.runner.reload(instanceId);
+  }
+
+  /**
+   * GETs each path through the runner's preview proxy, which records the app's 5xx answers among
+   * the instance's errors; the start of a failed answer's body comes back as `detail`.
+   */
+  async probe(instanceId: string, paths: string[], signal?: AbortSignal): Promise<TProbeResult[]> {
+    const base = this.runner.previewUrl(await this.runner.get(instanceId));
+    const results: TProbeResult[] = [];
+    for (const path of paths) {
+      const url = new URL(path.slice(1), base.endsWith('/') ? base : `${base}/`);
+      try {
+        const res = await fetch(url, {
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) : AbortSignal.timeout(PROBE_TIMEOUT_MS),
+          redirect: 'manual',
+        });
+        const body = await res.text();
+        results.push({ path, status: res.status, ...(res.status >= 500 ? { detail: body.slice(0, 1000) } : {}) });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        results.push({ path, status: 0, detail: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return results;
   }
 
   async runStaticAnalysis(instanceId: string): Promise<TStaticAnalysisReport> {

@@ -160,10 +160,11 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       assert.ok(types.includes(type), `no ${type} event`);
     assert.equal(pipeline.state.template, 'vite-react-d1');
     assert.deepEqual(
-      pipeline.state.phases.map((p) => [p.status, p.remainingIssues.length]),
+      pipeline.state.phases.map((p) => [p.kind, p.status, p.remainingIssues.length]),
       [
-        ['implemented', 0],
-        ['implemented', 0],
+        ['plan', 'implemented', 0],
+        ['plan', 'implemented', 0],
+        ['review', 'implemented', 0],
       ],
     );
 
@@ -183,20 +184,27 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     assert.deepEqual(await stack.d1.listTables({ appId, resourceId: 'app' }), [{ name: 'todos', rows: 2 }]);
   });
 
-  it('a type error in the generated code is found by tsc in the container and repaired by a model fix', async () => {
+  it('a type error (tsc in the container) and a runtime error (a request through the preview) are repaired by the fix loop', async () => {
     const { model, events, pipeline, preview } = await session('todo-e2e-fix');
     const analyses = events.filter((e) => e.type === 'static_analysis_results');
     assert.match(JSON.stringify(analyses[0]), /TS2741/, 'the first analysis reports the missing property');
-    assert.equal(
-      model.requests.filter((r) => r.lastUserMessage.startsWith('Fix these problems') && r.outcome === 'replied')
-        .length,
-      1,
+    // GET /api/todos (a checkPath of the blueprint) failed in the running preview: the runner's
+    // proxy recorded the 500 with the start of the uncaught D1 error.
+    const found = events.filter((e) => e.type === 'runtime_error_found');
+    assert.equal(found.length, 1, JSON.stringify(found).slice(0, 2000));
+    assert.match(JSON.stringify(found[0]), /no such table: todo/);
+    const fixes = model.requests.filter((r) => r.lastUserMessage.startsWith('Fix these problems'));
+    assert.deepEqual(
+      fixes.map((r) => r.outcome),
+      ['replied'],
+      'one model fix, answered by the turn that needs both problems in its request',
     );
     assert.deepEqual(
-      pipeline.state.phases.map((p) => [p.status, p.remainingIssues.length]),
+      pipeline.state.phases.map((p) => [p.kind, p.status, p.remainingIssues.length]),
       [
-        ['implemented', 0],
-        ['implemented', 0],
+        ['plan', 'implemented', 0],
+        ['plan', 'implemented', 0],
+        ['review', 'implemented', 0],
       ],
     );
     assert.deepEqual(await todosThrough(preview), [

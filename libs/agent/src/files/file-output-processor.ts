@@ -42,6 +42,8 @@ export interface FileOutputResult {
   rejected: FileRejection[];
   /** Code blocks that named no file (examples, shell commands): shown, never written. */
   unattributedCodeBlocks: number;
+  /** The answer's text outside file blocks, line by line (what the model says about its work). */
+  prose: string[];
 }
 
 export interface FileOutputProcessorOptions {
@@ -68,6 +70,7 @@ export class FileOutputProcessor {
     files: new Map(),
     rejected: [],
     unattributedCodeBlocks: 0,
+    prose: [],
   };
 
   constructor(private readonly options: FileOutputProcessorOptions) {
@@ -110,6 +113,7 @@ export class FileOutputProcessor {
         this.result.unattributedCodeBlocks += 1;
         return;
       case 'prose':
+        this.result.prose.push(event.text);
         return;
     }
   }

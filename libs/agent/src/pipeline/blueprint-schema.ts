@@ -22,6 +22,16 @@ export const ZBlueprint = z.object({
     .max(50)
     .default([]),
   phases: z.array(ZPhaseConcept).min(1).max(20),
+  /**
+   * Paths the running app must answer with GET without a server error (`/api/todos`): requested
+   * through the preview after every build, so an error that only shows when the code runs
+   * reaches the fix loop. `/` is always requested. A model's odd entries (full URLs, methods)
+   * are dropped rather than failing the plan.
+   */
+  checkPaths: z
+    .array(z.string())
+    .default([])
+    .transform((paths) => [...new Set(paths.filter((p) => /^\/[^\s]{0,200}$/.test(p)))].slice(0, 10)),
 });
 export type TBlueprint = z.infer<typeof ZBlueprint>;
 

@@ -26,5 +26,8 @@ export function guardSandbox(sandbox: Sandbox): Sandbox {
     runStaticAnalysis: guard('runStaticAnalysis', sandbox.runStaticAnalysis.bind(sandbox)),
     getRuntimeErrors: guard('getRuntimeErrors', sandbox.getRuntimeErrors.bind(sandbox)),
     waitForReady: guard('waitForReady', sandbox.waitForReady.bind(sandbox)),
+    // The optional operations stay absent when the implementation has none.
+    ...(sandbox.applyBuild ? { applyBuild: guard('applyBuild', sandbox.applyBuild.bind(sandbox)) } : {}),
+    ...(sandbox.probe ? { probe: guard('probe', sandbox.probe.bind(sandbox)) } : {}),
   };
 }

@@ -16,7 +16,7 @@ import { loadModelScript } from '../testing/model-script.js';
 import type { CheckpointStore } from './ports.js';
 import { currentFiles, ZSessionState } from './session-state.js';
 import type { InMemorySandbox } from '../testing/in-memory-sandbox.js';
-import type { ScriptedModelServer } from '../testing/scripted-model-server.js';
+import { startScriptedModelServer, type ScriptedModelServer } from '../testing/scripted-model-server.js';
 
 const PROMPT = 'a todo app with a D1 table';
 
@@ -74,8 +74,15 @@ describe('phasic pipeline with the scripted model and the in-memory sandbox', ()
       [
         ['Data layer', 'implemented', 0],
         ['API and page', 'implemented', 0],
+        ['Final review', 'implemented', 0],
       ],
     );
+    // The review read the app, found nothing to change, and so checked nothing again.
+    assert.equal(answered(server, 'Review the finished app'), 1);
+    const [review] = events.ofType('code_reviewed');
+    assert.deepEqual(review?.review.filesChanged, []);
+    assert.match(review.review.summary, /does what the plan asks/);
+    assert.equal(events.ofType('static_analysis_results').length, 2, 'one check per planned phase');
     const files = currentFiles(state);
     assert.deepEqual([...files.keys()].sort(), [
       'migrations/0001_todos.sql',
@@ -118,7 +125,7 @@ describe('phasic pipeline with the scripted model and the in-memory sandbox', ()
     assert.deepEqual(stored.files, state.files);
     assert.equal(stored.status, 'complete');
     const calls = stored.usage.entries.reduce((n, e) => n + e.calls, 0);
-    assert.equal(calls, 4, 'blueprint ×2, phase ×2');
+    assert.equal(calls, 5, 'blueprint ×2, phase ×2, review');
   });
 
   it('answers follow-ups: a change becomes a minimal edit phase, a question changes nothing', async () => {
@@ -151,6 +158,41 @@ describe('phasic pipeline with the scripted model and the in-memory sandbox', ()
       assert.equal(p.state.phases.length, phases, 'a question adds no phase');
       assert.equal(events.ofType('conversation_response').at(-1)!.message, 'Todos, in the D1 table todos.');
       assert.deepEqual(currentFiles(p.state), after);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the final review may change the app: its change is checked and deployed like a phase', async () => {
+    const script = await loadModelScript(scriptPath('todo-d1'));
+    const review = {
+      match: '^Review the finished app "Todos"',
+      times: 1,
+      latencyMs: 0,
+      chunkDelayMs: 0,
+      reply: {
+        content:
+          'The page works, but its heading should say what the list is.\n<edit path="src/page.ts">\n<<<<<<< SEARCH\n    <h1>Todos</h1>\n=======\n    <h1>My todos</h1>\n>>>>>>> REPLACE\n</edit>\n',
+        chunkSize: 16,
+        toolCalls: [],
+      },
+    };
+    const server = await startScriptedModelServer({ ...script, turns: [review, ...script.turns] });
+    try {
+      const { events, pipeline } = open(server);
+      const p = await pipeline;
+      assert.deepEqual(await p.generate(PROMPT), { status: 'complete' });
+      const [reviewed] = events.ofType('code_reviewed');
+      assert.deepEqual(reviewed?.review.filesChanged, ['src/page.ts']);
+      assert.match(reviewed.review.summary, /heading should say/);
+      assert.match(currentFiles(p.state).get('src/page.ts')!, /<h1>My todos<\/h1>/);
+      assert.deepEqual(p.state.files['src/page.ts']!.at(-1)!.step, 'phase:2:implement');
+      const outline = events.outline();
+      const reviewing = outline.indexOf('code_reviewing');
+      assert.ok(reviewing > outline.lastIndexOf('phase_implemented'), 'the review comes after the phases');
+      assert.ok(outline.indexOf('static_analysis_results', reviewing) > reviewing, 'the change is checked');
+      assert.ok(outline.indexOf('deployment_completed', reviewing) > reviewing, 'and deployed');
+      assert.equal(p.state.conversation.at(-2)?.content.startsWith('Review: The page works'), true);
     } finally {
       await server.close();
     }

@@ -195,6 +195,22 @@ export class PhasicPipeline {
 
     const ctx = await this.context(signal);
     for (let i = 0; i < actor.state.phases.length; i++) await runPhase(ctx, i);
+    if (config.finalReview) {
+      // Once, after the planned phases: later runs (follow-up edits) skip it.
+      await actor.step('review', (state) => {
+        state.phases.push({
+          name: 'Final review',
+          description: 'Review the app against its plan and fix what is wrong or missing',
+          files: [],
+          kind: 'review',
+          status: 'pending',
+          fixRounds: 0,
+          remainingIssues: [],
+        });
+        return Promise.resolve();
+      });
+      for (let i = 0; i < actor.state.phases.length; i++) await runPhase(ctx, i);
+    }
 
     await actor.step(`complete:${actor.state.phases.length}`, async (state) => {
       state.conversation.push({

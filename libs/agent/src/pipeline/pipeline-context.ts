@@ -13,6 +13,8 @@ export const ZPipelineConfig = z.object({
   buildCommand: z.array(z.string().min(1)).min(1).default(['npm', 'run', 'build']),
   commandTimeoutMs: z.number().int().min(100).max(600_000).default(120_000),
   readyTimeoutMs: z.number().int().min(0).max(600_000).default(30_000),
+  /** After the planned phases, a model reviews the app against its plan and may fix it. */
+  finalReview: z.boolean().default(true),
 });
 export type TPipelineConfig = z.infer<typeof ZPipelineConfig>;
 export type TPipelineConfigInput = z.input<typeof ZPipelineConfig>;

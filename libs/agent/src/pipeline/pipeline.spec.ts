@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { AgentError } from '../errors.js';
 import { ZBlueprint } from './blueprint-schema.js';
 import { InMemoryCheckpointStore } from './in-memory-checkpoint-store.js';
-import { TEST_TEMPLATES } from './pipeline-testing.js';
+import { guardSandbox } from './guard-sandbox.js';
+import { TEST_TEMPLATES, newSandbox } from './pipeline-testing.js';
 import { selectTemplate } from './select-template.js';
 import { SessionActor } from './session-actor.js';
 import { currentFiles, recordFileVersion } from './session-state.js';
@@ -113,5 +114,34 @@ describe('session actor and checkpoints', () => {
       state.files['a']!.map((x) => x.content),
       ['1', '2'],
     );
+  });
+});
+
+describe('the sandbox as the pipeline sees it', () => {
+  it('keeps the optional operations the implementation has, with failures as SANDBOX_ERROR', async () => {
+    const sandbox = newSandbox();
+    assert.equal(guardSandbox(sandbox).probe, undefined, 'an operation the sandbox lacks stays absent');
+    const probing = Object.assign(newSandbox(), {
+      probe: () => Promise.reject(new Error('runner answered 502')),
+      applyBuild: () => Promise.resolve(),
+    });
+    const guarded = guardSandbox(probing);
+    assert.ok(guarded.applyBuild);
+    await assert.rejects(guarded.probe!('i', ['/']), (error: unknown) => {
+      assert.ok(error instanceof AgentError);
+      assert.equal(error.code, 'SANDBOX_ERROR');
+      assert.match(error.message, /sandbox probe failed: runner answered 502/);
+      return true;
+    });
+  });
+
+  it('drops odd check paths from a blueprint instead of refusing the plan', () => {
+    const blueprint = ZBlueprint.parse({
+      title: 'T',
+      description: 'd',
+      phases: [{ name: 'p', description: 'd', files: [] }],
+      checkPaths: ['/api/items', 'GET /api/x', 'http://evil/', '/api/items', '/has space'],
+    });
+    assert.deepEqual(blueprint.checkPaths, ['/api/items']);
   });
 });

@@ -57,6 +57,13 @@ export type { TExecResult };
 export const ZSandboxRuntimeError = ZInstanceError;
 export type TSandboxRuntimeError = z.infer<typeof ZSandboxRuntimeError>;
 
+export interface TProbeResult {
+  path: string;
+  status: number;
+  /** The start of a server error's body (an uncaught exception's message), or why nothing answered. */
+  detail?: string;
+}
+
 export interface CreatePreviewRequest {
   sessionId: string;
   /** A template folder name (validated by the pipeline against its template list). */
@@ -86,6 +93,12 @@ export interface Sandbox {
    * builds by itself need not have it.
    */
   applyBuild?(instanceId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Requests `paths` (GET) from the running preview, so that errors that only happen when the
+   * code runs are logged and show in `getRuntimeErrors`. Resolves with each answer's status (0:
+   * no answer). Optional: a sandbox without it finds runtime errors some other way.
+   */
+  probe?(instanceId: string, paths: string[], signal?: AbortSignal): Promise<TProbeResult[]>;
   /** tsc + lint over the app's current files. */
   runStaticAnalysis(instanceId: string, signal?: AbortSignal): Promise<TStaticAnalysisReport>;
   /** What went wrong in the preview at or after `since` (ISO 8601), oldest first. */

@@ -15,8 +15,11 @@ Answer with one JSON object and nothing else:
 {"title": string, "description": string, "template": string,
  "views": [{"name": string, "description": string}],
  "dataModel": [{"name": string, "description": string, "fields": [string]}],
- "phases": [{"name": string, "description": string, "files": [{"path": string, "purpose": string}]}]}
-Use 1 to 4 phases; each phase lists the files it writes, relative to the app root.`;
+ "phases": [{"name": string, "description": string, "files": [{"path": string, "purpose": string}]}],
+ "checkPaths": [string]}
+Use 1 to 4 phases; each phase lists the files it writes, relative to the app root.
+"checkPaths" lists up to 5 paths the finished app answers with GET (e.g. "/api/items"): they are
+requested after every build to find errors that only show when the code runs.`;
 
 export function blueprintRequest(query: string, templates: readonly TTemplateInfo[]): string {
   const list = templates.map((t) => `- ${t.name}: ${t.description}`).join('\n');
@@ -61,6 +64,24 @@ export function fixRequest(
       `- ${e.request ? `${e.request.method} ${e.request.path} → ${e.request.status}: ` : `${e.kind}: `}${e.message}`,
   );
   return `Fix these problems:\n${[...lines, ...runtime].join('\n')}`;
+}
+
+export const REVIEW_INSTRUCTIONS = `You review a finished Cloudflare Workers app in TypeScript against its plan.
+Say in a few sentences whether it does what the plan asks. When something is wrong or missing, fix it
+with <edit> blocks (or whole files); write no file when the app is right.
+${FILE_FORMAT_INSTRUCTIONS}`;
+
+export function reviewRequest(blueprint: TBlueprint, phases: readonly TSessionPhase[]): string {
+  const planned = phases
+    .filter((p) => p.kind === 'plan')
+    .map((p) => `- ${p.name}: ${p.description}`)
+    .join('\n');
+  const open = phases.flatMap((p) => p.remainingIssues).map((d) => `- ${d.file}:${d.line} ${d.code} ${d.message}`);
+  return `Review the finished app "${blueprint.title}": ${blueprint.description}
+
+Its phases:
+${planned}
+${open.length ? `\nProblems the fix loop left open:\n${open.join('\n')}\n` : ''}`;
 }
 
 export const CONVERSATION_INSTRUCTIONS = `You are the assistant of an app builder. The user talks about the app you built.

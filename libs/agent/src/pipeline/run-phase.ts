@@ -3,14 +3,16 @@ import type { FileOutputResult } from '../files/file-output-processor.js';
 import type { ContextFile } from '../providers/prompt-budget.js';
 import { deterministicFixes } from './deterministic-fixes.js';
 import { appFiles, purposeIn, sandboxFiles, type PipelineContext } from './pipeline-context.js';
-import type { TDiagnostic, TSandboxRuntimeError } from './ports.js';
+import type { TDiagnostic, TProbeResult, TSandboxRuntimeError } from './ports.js';
 import {
   EDIT_INSTRUCTIONS,
   FIX_INSTRUCTIONS,
   IMPLEMENT_INSTRUCTIONS,
+  REVIEW_INSTRUCTIONS,
   editRequest,
   fixRequest,
   implementRequest,
+  reviewRequest,
 } from './prompts.js';
 import { recordFileVersion, type TFileVersion, type TSessionPhase, type TSessionState } from './session-state.js';
 import { streamFiles } from './stream-files.js';
@@ -30,17 +32,18 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
     const phase = state.phases[index]!;
     phase.status = 'implementing';
     const concept = conceptOf(phase);
-    await ctx.events.emit({ type: 'phase_generating', message: `Planning ${phase.name}`, phase: concept });
-    await ctx.events.emit({ type: 'phase_generated', message: `Planned ${phase.name}`, phase: concept });
-    await ctx.events.emit({ type: 'phase_implementing', message: `Implementing ${phase.name}`, phase: concept });
-    const edit = phase.kind === 'edit';
+    if (phase.kind === 'review') {
+      await ctx.events.emit({ type: 'code_reviewing', message: 'Reviewing the app against its plan' });
+    } else {
+      await ctx.events.emit({ type: 'phase_generating', message: `Planning ${phase.name}`, phase: concept });
+      await ctx.events.emit({ type: 'phase_generated', message: `Planned ${phase.name}`, phase: concept });
+      await ctx.events.emit({ type: 'phase_implementing', message: `Implementing ${phase.name}`, phase: concept });
+    }
+    const prompt = phasePrompt(state, phase, index);
     const result = await streamFiles(ctx.registry, ctx.events, {
-      operation: 'phaseGeneration',
-      instructions: edit ? EDIT_INSTRUCTIONS : IMPLEMENT_INSTRUCTIONS,
-      messages: [
-        ...state.conversation,
-        { role: 'user', content: edit ? editRequest(phase) : implementRequest(state.blueprint!, phase, index) },
-      ],
+      operation: phase.kind === 'review' ? 'fixing' : 'phaseGeneration',
+      instructions: prompt.instructions,
+      messages: [...state.conversation, { role: 'user', content: prompt.request }],
       files: contextFiles(ctx, new Set(phase.files.map((f) => f.path))),
       focus: `${phase.name} ${phase.description} ${phase.files.map((f) => f.path).join(' ')}`,
       ledger: actor.ledger,
@@ -49,12 +52,25 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
       purposeOf: (path) => purposeIn(state, path),
     });
     const changed = applyWritten(state, result, key('implement'));
+    if (phase.kind === 'review') {
+      // The review's phase lists what it changed: nothing changed, nothing to check.
+      phase.files = changed.map((path) => ({ path, purpose: purposeIn(state, path) ?? '' }));
+      const summary = result.prose.join('\n').trim() || 'The review found nothing to change.';
+      state.conversation.push({ role: 'assistant', content: `Review: ${summary}` });
+      await ctx.events.emit({
+        type: 'code_reviewed',
+        message: changed.length ? `The review changed ${changed.length} file(s)` : 'The review changed nothing',
+        review: { summary, filesChanged: changed },
+      });
+    }
     phase.status = 'validating';
     await writeToSandbox(ctx, changed);
   });
 
   let remaining: TDiagnostic[] = [];
-  for (let round = 0; ; round++) {
+  const reviewed = actor.state.phases[index]!;
+  const unchangedReview = reviewed.kind === 'review' && reviewed.files.length === 0;
+  for (let round = 0; !unchangedReview; round++) {
     if (actor.isDone(key(`fix:${round}`))) continue;
     const check = await checkApp(ctx);
     remaining = [...check.diagnostics, ...check.runtimeErrors.map(runtimeDiagnostic)];
@@ -77,7 +93,10 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
           .join('; ')}`,
       });
     }
-    await ctx.events.emit({ type: 'phase_implemented', message: `Implemented ${phase.name}`, phase: conceptOf(phase) });
+    if (phase.kind !== 'review') {
+      await ctx.events.emit({ type: 'phase_implemented', message: `Implemented ${phase.name}`, phase: conceptOf(phase) });
+    }
+    if (unchangedReview) return;
     const readiness = await ctx.sandbox.waitForReady(ctx.instanceId, {
       timeoutMs: ctx.config.readyTimeoutMs,
       ...signalOf(ctx),
@@ -111,7 +130,13 @@ async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
     timeoutMs: config.commandTimeoutMs,
     ...signalOf(ctx),
   });
-  if (build.exitCode === 0) await sandbox.applyBuild?.(instanceId, ctx.signal);
+  let probed: TProbeResult[] = [];
+  if (build.exitCode === 0) {
+    await sandbox.applyBuild?.(instanceId, ctx.signal);
+    // Run the new code: errors that only happen when it runs are logged by the preview.
+    const paths = ['/', ...(ctx.actor.state.blueprint?.checkPaths ?? [])];
+    probed = (await sandbox.probe?.(instanceId, [...new Set(paths)], ctx.signal)) ?? [];
+  }
   const reported = [...report.diagnostics];
   // A failing build usually repeats what tsc said; only a build failure tsc did not see is new.
   if (build.exitCode !== 0 && !reported.some((d) => d.severity === 'error')) {
@@ -135,7 +160,7 @@ async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
     ...(ctx.runtimeErrorsSince ? { since: ctx.runtimeErrorsSince } : {}),
     ...signalOf(ctx),
   });
-  const runtimeErrors = logged.filter((e) => e.level === 'error');
+  const runtimeErrors = [...logged.filter((e) => e.level === 'error'), ...unloggedFailures(probed, logged)];
   if (runtimeErrors.length) {
     await ctx.events.emit({
       type: 'runtime_error_found',
@@ -150,6 +175,35 @@ async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
     });
   }
   return { diagnostics, runtimeErrors };
+}
+
+/**
+ * Server errors the probe saw that the preview's log does not hold (yet): the sandbox may
+ * collect them asynchronously, and the fix loop must not miss them.
+ */
+function unloggedFailures(probed: readonly TProbeResult[], logged: readonly TSandboxRuntimeError[]): TSandboxRuntimeError[] {
+  return probed
+    .filter((p) => p.status >= 500 || p.status === 0)
+    .filter((p) => !logged.some((e) => e.request?.path === p.path && e.request.status === p.status))
+    .map((p) => ({
+      kind: 'request' as const,
+      level: 'error' as const,
+      message: p.detail ?? (p.status === 0 ? 'the preview did not answer' : `answered ${p.status}`),
+      time: new Date().toISOString(),
+      request: { method: 'GET', path: p.path, status: p.status },
+    }));
+}
+
+/** The instructions and request of a phase's implement step, by the phase's kind. */
+function phasePrompt(state: TSessionState, phase: TSessionPhase, index: number) {
+  switch (phase.kind) {
+    case 'edit':
+      return { instructions: EDIT_INSTRUCTIONS, request: editRequest(phase) };
+    case 'review':
+      return { instructions: REVIEW_INSTRUCTIONS, request: reviewRequest(state.blueprint!, state.phases) };
+    case 'plan':
+      return { instructions: IMPLEMENT_INSTRUCTIONS, request: implementRequest(state.blueprint!, phase, index) };
+  }
 }
 
 async function fixRound(

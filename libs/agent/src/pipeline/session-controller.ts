@@ -1,5 +1,12 @@
 import type { TAgentClientMessage } from '@kiln/contracts';
-import type { PhasicPipeline, PipelineOutcome } from './phasic-pipeline.js';
+import type { PipelineOutcome } from './phasic-pipeline.js';
+
+/** What runs a session: the phasic pipeline, or the agentic (tool-calling) loop. */
+export interface SessionRunner {
+  generate(query: string, options?: { signal?: AbortSignal }): Promise<PipelineOutcome>;
+  resume(options?: { signal?: AbortSignal }): Promise<PipelineOutcome>;
+  sendMessage(message: string, options?: { signal?: AbortSignal }): Promise<PipelineOutcome>;
+}
 
 /**
  * Maps the session WebSocket's client messages onto a pipeline: one run at a time, each with
@@ -13,7 +20,7 @@ export class AgentSessionController {
   private last: PipelineOutcome | undefined;
 
   constructor(
-    private readonly pipeline: PhasicPipeline,
+    private readonly pipeline: SessionRunner,
     /** The prompt the session was created with (`POST /api/agent`). */
     private readonly query: string,
   ) {}

@@ -14,8 +14,11 @@ export const ZPhaseStatus = z.enum(['pending', 'implementing', 'validating', 'im
 
 export const ZSessionPhase = ZPhaseConcept.extend({
   status: ZPhaseStatus,
-  /** `plan` phases come from the blueprint; `edit` phases from follow-up requests. */
-  kind: z.enum(['plan', 'edit']),
+  /**
+   * `plan` phases come from the blueprint; `edit` phases from follow-up requests; `review` is the
+   * final review, which fixes what the model finds wrong in the finished app.
+   */
+  kind: z.enum(['plan', 'edit', 'review']),
   /** For `edit` phases: the change request. */
   request: z.string().optional(),
   fixRounds: z.number().int().nonnegative().default(0),
