@@ -143,6 +143,22 @@ for (const mode of ['direct', 'proxy'] as const)
       assert.equal(health.status, 200);
     });
 
+    it('counts binding calls by kind and status at /metrics, with no app in the labels', async () => {
+      const metrics = async () => (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+      const count = (text: string, labels: string) =>
+        Number(new RegExp(`^kiln_binding_requests_total\\{${labels}[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      const before = await metrics();
+      const route = new URL(stack.url('kv', 'app-a', 'main')).pathname;
+      await raw(stack.gatewayUrl, route, {}); // no envelope: 400
+      const forged = new URL(stack.url('kv', 'app-a', 'main', 'x'.repeat(43))).pathname;
+      await raw(stack.gatewayUrl, forged, {}); // bad token: 401
+      const after = await metrics();
+      assert.equal(count(after, 'kind="kv",status="400"') - count(before, 'kind="kv",status="400"'), 1);
+      assert.equal(count(after, 'kind="kv",status="401"') - count(before, 'kind="kv",status="401"'), 1);
+      assert.match(after, /^kiln_binding_request_duration_seconds_count\{[^}]*kind="kv"/m);
+      assert.doesNotMatch(after, /app-a/);
+    });
+
     it('refuses the WebSocket side channel', async () => {
       const route = new URL(stack.url('kv', 'app-a', 'main')).pathname;
       const res = await raw(stack.gatewayUrl, route, {

@@ -7,6 +7,7 @@ import { KvService } from '../kv/index.js';
 import { R2Service, createBlobDriver, migrateR2Schema } from '../r2/index.js';
 import { blobConfig } from './blob-config.js';
 import { gatewayEnv } from './config.js';
+import { GatewayMetrics } from './metrics.js';
 import { createGateway } from './server.js';
 
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     },
     logger,
     requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
+    metrics: new GatewayMetrics(),
   });
   server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
     logger.info(`gateway listening on http://${config.GATEWAY_HOST}:${config.GATEWAY_PORT}`);

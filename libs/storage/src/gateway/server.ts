@@ -6,6 +6,7 @@ import { verifyAppToken } from './auth.js';
 import { ROUTE_HEADER } from './direct-bindings-plugin.js';
 import { EnvelopeError, encodeHeader, unwrapDirect, unwrapEnvelope } from './envelope.js';
 import { bindingError } from './errors.js';
+import type { GatewayMetrics } from './metrics.js';
 import { type BindingKind, parseRoute } from './route.js';
 import type { BindingService, WireResponse } from './wire.js';
 
@@ -15,6 +16,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** workerd's binding clients wait forever; the gateway bounds every call. */
   requestTimeoutMs: number;
+  /** Served at GET /metrics when given. */
+  metrics?: GatewayMetrics;
 }
 
 /** The binding gateway: workerd's KV/R2/D1 clients (through Miniflare's remote proxy) talk to this. */
@@ -38,6 +41,11 @@ async function handle(options: GatewayOptions, req: IncomingMessage, res: Server
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     return;
   }
+  if (!direct && req.method === 'GET' && pathname === '/metrics' && options.metrics) {
+    const { registry } = options.metrics;
+    res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    return;
+  }
   const route = parseRoute(direct ? routeHeader : pathname);
   if (!route) {
     req.resume();
@@ -50,6 +58,7 @@ async function handle(options: GatewayOptions, req: IncomingMessage, res: Server
       .end(body);
     return;
   }
+  const done = options.metrics?.start(route.kind);
   let answer: WireResponse;
   if (!verifyAppToken(options.secret, route.ref.appId, route.token)) {
     req.resume();
@@ -76,6 +85,7 @@ async function handle(options: GatewayOptions, req: IncomingMessage, res: Server
       }
     }
   }
+  done?.(answer.status);
   await send(res, answer, options.logger);
 }
 

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { appToken } from '../gateway/auth.js';
 import type { MiniflareOptions } from 'miniflare';
 import { type BindingKind, type GatewayBinding, bindingUrl, directBindings, proxyBindings } from '../gateway/client.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
 import { createGateway } from '../gateway/server.js';
 import { D1Service, migrateD1Schema } from '../d1/index.js';
 import { KvService } from '../kv/index.js';
@@ -81,6 +82,7 @@ export async function startKilnStack(options: KilnStackOptions = {}): Promise<Ki
     services: { kv: new KvService(redis), r2: new R2Service({ db, blobs }), d1 },
     logger: pino({ level: 'warn' }),
     requestTimeoutMs: 60_000,
+    metrics: new GatewayMetrics(),
   });
   await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
