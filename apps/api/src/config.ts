@@ -67,6 +67,18 @@ export const apiEnv = defineEnv('API (apps/api)', {
     default: '32768',
     description: "The model's context window in tokens; prompts are budgeted to fit it.",
   },
+  AGENT_SESSION_LEASE_MS: {
+    schema: envPositiveInt,
+    default: '15000',
+    description:
+      'How long an API process holds an agent session without renewing it (renewed every third of it). After a crash, another process takes the session over once this has passed.',
+  },
+  AGENT_SESSION_IDLE_MS: {
+    schema: envPositiveInt,
+    default: '600000',
+    description:
+      'An agent session with nothing running, no follower and no message for this long is handed back: its memory and lease are freed, its checkpoint stays, and the next request takes it again.',
+  },
   READINESS_TIMEOUT_MS: {
     schema: envPositiveInt,
     default: '2000',

@@ -19,7 +19,9 @@ export type AgentErrorCode =
   /** The sandbox port failed. */
   | 'SANDBOX_ERROR'
   /** The session is already running a generation; one run at a time. */
-  | 'SESSION_BUSY';
+  | 'SESSION_BUSY'
+  /** The agentic loop used all its model steps for a request without finishing it. */
+  | 'STEP_LIMIT';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

@@ -21,3 +21,4 @@ export * from './pipeline/deterministic-fixes.js';
 export * from './pipeline/pipeline-context.js';
 export * from './pipeline/phasic-pipeline.js';
 export * from './pipeline/session-controller.js';
+export * from './agentic/agentic-session.js';

@@ -33,7 +33,11 @@ export class RunnerSandbox implements Sandbox {
   constructor(
     private readonly runner: RunnerClient,
     private readonly owner: SandboxOwner,
-  ) {}
+    /** The preview an earlier owner of the session used: reused when it still runs. */
+    instanceId?: string,
+  ) {
+    this.instanceId = instanceId;
+  }
 
   async createPreview(request: CreatePreviewRequest): Promise<TPreviewInstance> {
     if (this.instanceId) {

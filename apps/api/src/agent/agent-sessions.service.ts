@@ -1,15 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { AgentSessionController, PhasicPipeline, ProviderRegistry, type PipelineTemplate } from '@kiln/agent';
+import {
+  AgenticSession,
+  AgentSessionController,
+  PhasicPipeline,
+  ProviderRegistry,
+  type PipelineTemplate,
+} from '@kiln/agent';
 import type { TAgentClientMessage, TAgentServerMessage } from '@kiln/contracts';
 import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
 import { appToken } from '@kiln/storage/auth';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { DependencyUnavailableError, NotFoundError } from '../common/errors.js';
+import { ConflictError, DependencyUnavailableError, NotFoundError } from '../common/errors.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
-import { PgCheckpointStore } from './pg-checkpoint-store.js';
+import { REDIS } from '../redis/redis.module.js';
+import { PgCheckpointStore, type SessionOwnerRecord } from './pg-checkpoint-store.js';
+import { SessionLeases } from './session-lease.js';
 import { loadPipelineTemplates } from './templates.js';
 
 interface LiveSession {
@@ -18,59 +27,64 @@ interface LiveSession {
   controller: AgentSessionController;
   events: TAgentServerMessage[];
   listeners: Set<(event: TAgentServerMessage) => void>;
+  /** Last event, message or follower (ms since epoch): idle sessions are handed back. */
+  lastActive: number;
 }
 
+export type TSessionMode = 'phasic' | 'agentic';
+
 /**
- * The agent sessions this API process hosts. Each session's state is checkpointed in Postgres
- * (agent_session) after every step; its events are kept here for the event stream. One process
- * owns a session — there is no cross-process lease yet, so a second API process would not see
- * this one's sessions.
+ * The agent sessions this API process runs. Each session's state is checkpointed in Postgres
+ * (agent_session) after every step; one process at a time runs it, under a lease in Redis
+ * (session-lease.ts). A session this process does not hold — started by a process that stopped
+ * or died — is taken over on its next request once the lease is free, and continues from its
+ * checkpoint. Events are kept in memory for the stream: a process that takes a session over
+ * replays only what happened since.
  */
 @Injectable()
 export class AgentSessions implements OnModuleDestroy {
-  private readonly sessions = new Map<string, LiveSession>();
+  private readonly sessions = new Map<string, Promise<LiveSession>>();
+  private readonly leases: SessionLeases;
   private templates: Promise<PipelineTemplate[]> | undefined;
+  private readonly evictor: NodeJS.Timeout;
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @InjectDataSource() private readonly db: DataSource,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+  ) {
+    this.leases = new SessionLeases(redis, config.AGENT_SESSION_LEASE_MS);
+    const idle = config.AGENT_SESSION_IDLE_MS;
+    this.evictor = setInterval(() => void this.evictIdle(idle), Math.min(60_000, Math.max(50, idle / 2)));
+    this.evictor.unref();
+  }
 
   /** Creates a session for the prompt and starts generating; events follow on `events()`. */
-  async start(prompt: string, userId: string): Promise<{ sessionId: string; appId: string }> {
-    const { runner, registry, secret } = this.dependencies();
+  async start(prompt: string, userId: string, mode: TSessionMode): Promise<{ sessionId: string; appId: string }> {
     const id = randomUUID();
     const appId = `app-${randomBytes(5).toString('hex')}`;
-    const events: TAgentServerMessage[] = [];
-    const listeners = new Set<(event: TAgentServerMessage) => void>();
-    this.templates ??= loadPipelineTemplates(resolve(this.config.TEMPLATES_DIR)).catch((err: unknown) => {
-      this.templates = undefined;
-      throw err;
-    });
-    const pipeline = await PhasicPipeline.open({
-      sessionId: id,
-      registry,
-      sandbox: new RunnerSandbox(runner, { appId, userId, gatewayToken: appToken(secret, appId) }),
-      checkpoints: new PgCheckpointStore(this.db),
-      events: {
-        emit: (event) => {
-          // Followers get every event; the replay kept for late ones leaves out the file chunks
-          // (each file_generated carries the whole file), so memory stays bounded by the files.
-          if (event.type !== 'file_chunk_generated') events.push(event);
-          for (const listener of listeners) listener(event);
-        },
-      },
-      templates: await this.templates,
-    });
-    const controller = new AgentSessionController(pipeline, prompt);
-    this.sessions.set(id, { id, appId, controller, events, listeners });
-    controller.handle({ type: 'generate_all' });
+    const live = this.open(id, { appId, userId, mode }, prompt);
+    this.sessions.set(id, live);
+    try {
+      (await live).controller.handle({ type: 'generate_all' });
+    } catch (error) {
+      this.sessions.delete(id);
+      await this.leases.release(id);
+      throw error;
+    }
     return { sessionId: id, appId };
   }
 
   /** A client message (VibeSDK's names): stop_generation, resume_generation, user_suggestion. */
-  send(id: string, message: TAgentClientMessage): void {
-    this.require(id).controller.handle(message);
+  async send(id: string, message: TAgentClientMessage): Promise<void> {
+    const session = await this.live(id);
+    session.lastActive = Date.now();
+    session.controller.handle(message);
+  }
+
+  /** Whether this process holds the session now (for tests and diagnostics). */
+  holds(id: string): boolean {
+    return this.sessions.has(id);
   }
 
   /**
@@ -78,7 +92,7 @@ export class AgentSessions implements OnModuleDestroy {
    * until the current run ends (or `signal` aborts). Each call replays what was already sent.
    */
   async *events(id: string, signal: AbortSignal): AsyncGenerator<TAgentServerMessage> {
-    const session = this.require(id);
+    const session = await this.live(id);
     const queue: TAgentServerMessage[] = [...session.events];
     let wake: (() => void) | undefined;
     const listener = (event: TAgentServerMessage) => {
@@ -86,6 +100,7 @@ export class AgentSessions implements OnModuleDestroy {
       wake?.();
     };
     session.listeners.add(listener);
+    session.lastActive = Date.now();
     signal.addEventListener('abort', () => wake?.(), { once: true });
     try {
       for (;;) {
@@ -101,18 +116,105 @@ export class AgentSessions implements OnModuleDestroy {
       }
     } finally {
       session.listeners.delete(listener);
+      session.lastActive = Date.now();
     }
   }
 
+  /** Stops every run, waits for their last checkpoint, and hands the sessions back (leases freed). */
   async onModuleDestroy(): Promise<void> {
-    for (const session of this.sessions.values()) session.controller.handle({ type: 'stop_generation' });
-    await Promise.all([...this.sessions.values()].map((s) => s.controller.idle()));
+    clearInterval(this.evictor);
+    const live = await Promise.allSettled(this.sessions.values());
+    const sessions = live.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    for (const session of sessions) session.controller.handle({ type: 'stop_generation' });
+    await Promise.all(sessions.map((s) => s.controller.idle()));
+    this.sessions.clear();
+    await this.leases.releaseAll();
   }
 
-  private require(id: string): LiveSession {
-    const session = this.sessions.get(id);
-    if (!session) throw new NotFoundError('agent session', id);
-    return session;
+  /** The session, held by this process — taken over from its checkpoint when no process holds it. */
+  private live(id: string): Promise<LiveSession> {
+    let live = this.sessions.get(id);
+    if (!live) {
+      live = this.adopt(id);
+      this.sessions.set(id, live);
+      // A failed take-over is not remembered: the next request tries again.
+      live.catch(() => this.sessions.delete(id));
+    }
+    return live;
+  }
+
+  private async adopt(id: string): Promise<LiveSession> {
+    const owner = await PgCheckpointStore.owner(this.db, id);
+    if (!owner) throw new NotFoundError('agent session', id);
+    return this.open(id, owner);
+  }
+
+  /** Takes the session's lease and opens its runner on the session's checkpoint (or a new state). */
+  private async open(id: string, owner: SessionOwnerRecord, prompt?: string): Promise<LiveSession> {
+    const { runner, registry, secret } = this.dependencies();
+    const templates = await this.loadTemplates();
+    const acquired = await this.leases.acquire(id, () => {
+      // Another process has it now: stop here (its checkpoints win) and forget the session.
+      void this.sessions.get(id)?.then((s) => s.controller.handle({ type: 'stop_generation' }));
+      this.sessions.delete(id);
+    });
+    if (!acquired) throw new ConflictError(`agent session ${id} is running in another API process`);
+    try {
+      const events: TAgentServerMessage[] = [];
+      const listeners = new Set<(event: TAgentServerMessage) => void>();
+      // Filled below; events only flow once the controller runs.
+      const session = { id, appId: owner.appId, events, listeners, lastActive: Date.now() } as LiveSession;
+      const options = {
+        sessionId: id,
+        registry,
+        sandbox: new RunnerSandbox(
+          runner,
+          { appId: owner.appId, userId: owner.userId, gatewayToken: appToken(secret, owner.appId) },
+          owner.previewInstanceId,
+        ),
+        checkpoints: new PgCheckpointStore(this.db, owner),
+        events: {
+          emit: (event: TAgentServerMessage) => {
+            session.lastActive = Date.now();
+            // Followers get every event; the replay kept for late ones leaves out the file chunks
+            // (each file_generated carries the whole file), so memory stays bounded by the files.
+            if (event.type !== 'file_chunk_generated') events.push(event);
+            for (const listener of listeners) listener(event);
+          },
+        },
+        templates,
+      };
+      const opened = owner.mode === 'agentic' ? await AgenticSession.open(options) : await PhasicPipeline.open(options);
+      session.controller = new AgentSessionController(opened, prompt ?? opened.state.query);
+      return session;
+    } catch (error) {
+      await this.leases.release(id);
+      throw error;
+    }
+  }
+
+  /**
+   * Hands back sessions with nothing running, nobody following and nothing sent for `idleMs`:
+   * memory and the lease are freed; the checkpoint stays, and the next request takes it again.
+   */
+  private async evictIdle(idleMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [id, live] of this.sessions) {
+      const session = await live.catch(() => undefined);
+      if (!session || session.controller.running || session.listeners.size > 0) continue;
+      if (session.controller.queued.length > 0 || now - session.lastActive < idleMs) continue;
+      if (this.sessions.get(id) !== live) continue;
+      this.sessions.delete(id);
+      await this.leases.release(id).catch(() => undefined);
+    }
+  }
+
+  private loadTemplates(): Promise<PipelineTemplate[]> {
+    this.templates ??= loadPipelineTemplates(resolve(this.config.TEMPLATES_DIR)).catch((err: unknown) => {
+      this.templates = undefined;
+      throw err;
+    });
+    return this.templates;
   }
 
   private dependencies(): { runner: RunnerClient; registry: ProviderRegistry; secret: string } {

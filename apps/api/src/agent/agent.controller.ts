@@ -11,6 +11,8 @@ const ZStartSession = z.object({
     .string()
     .regex(/^[A-Za-z0-9._@-]{1,128}$/)
     .default('anonymous'),
+  /** `phasic`: blueprint and phases; `agentic`: a tool-calling loop, for models that handle tools well. */
+  mode: z.enum(['phasic', 'agentic']).default('phasic'),
 });
 
 /**
@@ -24,7 +26,7 @@ export class AgentController {
   @Post()
   async start(@Body() body: unknown): Promise<TEnvelope<{ sessionId: string; appId: string; eventsUrl: string }>> {
     const input = ZStartSession.parse(body);
-    const { sessionId, appId } = await this.sessions.start(input.prompt, input.userId);
+    const { sessionId, appId } = await this.sessions.start(input.prompt, input.userId, input.mode);
     return ok({ sessionId, appId, eventsUrl: `/api/agent/${sessionId}/events` });
   }
 
@@ -45,8 +47,8 @@ export class AgentController {
 
   @Post(':id/messages')
   @HttpCode(202)
-  message(@Param('id') id: string, @Body() body: unknown): TEnvelope<{ accepted: true }> {
-    this.sessions.send(id, ZAgentClientMessage.parse(body));
+  async message(@Param('id') id: string, @Body() body: unknown): Promise<TEnvelope<{ accepted: true }>> {
+    await this.sessions.send(id, ZAgentClientMessage.parse(body));
     return ok({ accepted: true });
   }
 }

@@ -280,6 +280,147 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     assert.deepEqual(currentFiles(final), uninterrupted);
   });
 
+  it('agentic mode through the API: the model works through tools on the real preview and fixes a runtime error', async () => {
+    const model = await startScriptedModelServer(
+      await loadModelScript(fileURLToPath(new URL('../../test/scripts/agentic-e2e.json', import.meta.url))),
+    );
+    servers.push(model);
+    const api = await createApi(
+      apiEnv.parse({
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        REDIS_URL: requireEnv('REDIS_URL'),
+        RUNNER_URL: runnerUrl,
+        RUNNER_TOKEN: TOKEN,
+        GATEWAY_SECRET: stack.secret,
+        TEMPLATES_DIR: `${repo}templates`,
+        AGENT_MODEL_BASE_URL: model.baseURL,
+        AGENT_MODEL: 'scripted-coder',
+      }),
+    );
+    try {
+      await api.listen(0, '127.0.0.1');
+      const base = await api.getUrl();
+      const started = await fetch(`${base}/api/agent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a todo app with a D1 table', userId: 'heidi', mode: 'agentic' }),
+      });
+      assert.equal(started.status, 201);
+      const { data } = (await started.json()) as { data: { sessionId: string; appId: string; eventsUrl: string } };
+      const events = (await (await fetch(`${base}${data.eventsUrl}`)).text())
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as TAgentServerMessage);
+      assert.ok(events.every((e) => ZAgentServerMessage.safeParse(e).success));
+      assert.equal(events.at(-1)?.type, 'generation_complete', JSON.stringify(events.filter((e) => e.type === 'error')));
+
+      // The tool calls, as the client saw them: the first check found the failing query.
+      const tools = events.flatMap((e) => (e.type === 'conversation_response' && e.tool ? [e.tool] : []));
+      assert.deepEqual(
+        tools.map((t) => t.name),
+        ['list_files', ...Array<string>(5).fill('write_file'), 'get_errors', 'edit_file', 'get_errors', 'deploy_preview'],
+      );
+      assert.match(tools[6]?.result ?? '', /GET \/api\/todos.*no such table: todo/s);
+      assert.match(tools[8]?.result ?? '', /^no errors/);
+      assert.ok(events.some((e) => e.type === 'runtime_error_found'));
+      assert.equal(model.requests.filter((r) => r.outcome === 'replied').length, 7);
+
+      const saved = ZSessionState.parse((await new PgCheckpointStore(source).load(data.sessionId))?.state);
+      assert.deepEqual([saved.mode, saved.status, saved.template], ['agentic', 'complete', 'vite-react-d1']);
+      assert.match(currentFiles(saved).get('src/worker/index.ts') ?? '', /FROM todos ORDER BY priority DESC/);
+      const deployed = events.filter((e) => e.type === 'deployment_completed').at(-1) as { previewURL: string };
+      const preview = deployed.previewURL.endsWith('/') ? deployed.previewURL : `${deployed.previewURL}/`;
+      assert.deepEqual(await todosThrough(preview), [
+        ['file the taxes', 3],
+        ['water the plants', 1],
+      ]);
+      assert.deepEqual(await stack.d1.listTables({ appId: data.appId, resourceId: 'app' }), [{ name: 'todos', rows: 2 }]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a session outlives the API process that started it: held by one at a time, taken over from its checkpoint', async () => {
+    const model = await startScriptedModelServer(
+      await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e-slow.json', import.meta.url))),
+    );
+    servers.push(model);
+    const env = {
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: db.url,
+      REDIS_URL: requireEnv('REDIS_URL'),
+      RUNNER_URL: runnerUrl,
+      RUNNER_TOKEN: TOKEN,
+      GATEWAY_SECRET: stack.secret,
+      TEMPLATES_DIR: `${repo}templates`,
+      AGENT_MODEL_BASE_URL: model.baseURL,
+      AGENT_MODEL: 'scripted-coder',
+      AGENT_SESSION_LEASE_MS: '3000',
+    };
+    const first = await createApi(apiEnv.parse(env));
+    const second = await createApi(apiEnv.parse(env));
+    let firstOpen = true;
+    try {
+      await first.listen(0, '127.0.0.1');
+      await second.listen(0, '127.0.0.1');
+      const [a, b] = [await first.getUrl(), await second.getUrl()];
+      const started = await fetch(`${a}/api/agent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a todo app with a D1 table', userId: 'grace' }),
+      });
+      const { data } = (await started.json()) as { data: { sessionId: string; eventsUrl: string } };
+      const send = (base: string, type: string) =>
+        fetch(`${base}/api/agent/${data.sessionId}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type }),
+        });
+
+      // Follow the first process until phase 2 streams its files.
+      const stream = await fetch(`${a}${data.eventsUrl}`);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while ((text.match(/"phase_implementing"/g) ?? []).length < 2) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, 'the stream ended before phase 2');
+        text += value;
+      }
+      await reader.cancel();
+
+      // The second process may not run it meanwhile.
+      const refused = await send(b, 'resume_generation');
+      assert.equal(refused.status, 409);
+      assert.match(JSON.stringify(await refused.json()), /running in another API process/);
+
+      // The first one stops (its run ends at the last checkpoint) and hands the session back.
+      await first.close();
+      firstOpen = false;
+      assert.equal((await send(b, 'resume_generation')).status, 202);
+      const events = (await (await fetch(`${b}${data.eventsUrl}`)).text())
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as TAgentServerMessage);
+      assert.equal(events[0]?.type, 'generation_resumed');
+      assert.equal(events.at(-1)?.type, 'generation_complete', JSON.stringify(events.filter((e) => e.type === 'error')));
+
+      const answered = (prefix: string) =>
+        model.requests.filter((r) => r.lastUserMessage.startsWith(prefix) && r.outcome === 'replied').length;
+      assert.equal(answered('Plan the app'), 1, 'the blueprint is not asked again');
+      assert.equal(answered('Implement phase 1'), 1, 'phase 1 is not generated again');
+      const final = ZSessionState.parse((await new PgCheckpointStore(source).load(data.sessionId))?.state);
+      assert.equal(final.status, 'complete');
+      assert.ok(uninterrupted, 'the uninterrupted session ran first');
+      assert.deepEqual(currentFiles(final), uninterrupted);
+      const deployed = events.filter((e) => e.type === 'deployment_completed').at(-1) as { previewURL: string };
+      assert.equal((await fetch(deployed.previewURL)).status, 200);
+    } finally {
+      if (firstOpen) await first.close();
+      await second.close();
+    }
+  });
+
   it('through the API: POST /api/agent starts a session, its events stream as NDJSON to the end, the preview serves', async () => {
     const model = await startScriptedModelServer(
       await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e.json', import.meta.url))),

@@ -1,13 +1,43 @@
 import { AgentError, type Checkpoint, type CheckpointStore } from '@kiln/agent';
 import type { DataSource } from 'typeorm';
 
+export interface SessionOwnerRecord {
+  appId: string;
+  userId: string;
+  mode: 'phasic' | 'agentic';
+  /** The preview the session last deployed to (it may be gone). */
+  previewInstanceId?: string;
+}
+
 /**
  * Agent session checkpoints in Postgres (`agent_session`). `save` is one statement that only
  * writes when the stored revision is the expected one, so two processes that both believe they own
  * a session cannot overwrite each other: the second one gets CHECKPOINT_CONFLICT.
  */
 export class PgCheckpointStore implements CheckpointStore {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Stored with the first save: what another API process needs to take the session over. */
+    private readonly owner?: SessionOwnerRecord,
+  ) {}
+
+  /** The owner record of a session, if it has one. */
+  static async owner(db: DataSource, sessionId: string): Promise<SessionOwnerRecord | undefined> {
+    const rows: { app_id: string | null; user_id: string | null; mode: string; preview: string | null }[] =
+      await db.query(
+        `SELECT "app_id", "user_id", "mode", "state"->'preview'->>'instanceId' AS "preview"
+         FROM "agent_session" WHERE "id" = $1`,
+        [sessionId],
+      );
+    const row = rows[0];
+    if (!row?.app_id || !row.user_id) return undefined;
+    return {
+      appId: row.app_id,
+      userId: row.user_id,
+      mode: row.mode === 'agentic' ? 'agentic' : 'phasic',
+      ...(row.preview ? { previewInstanceId: row.preview } : {}),
+    };
+  }
 
   async load(sessionId: string): Promise<Checkpoint | undefined> {
     const rows: { revision: number; state: unknown }[] = await this.db.query(
@@ -23,9 +53,10 @@ export class PgCheckpointStore implements CheckpointStore {
     const rows: { revision: number }[] =
       expectedRevision === 0
         ? await this.db.query(
-            `INSERT INTO "agent_session" ("id", "revision", "state") VALUES ($1, 1, $2::jsonb)
+            `INSERT INTO "agent_session" ("id", "revision", "state", "app_id", "user_id", "mode")
+             VALUES ($1, 1, $2::jsonb, $3, $4, $5)
              ON CONFLICT ("id") DO NOTHING RETURNING "revision"`,
-            [sessionId, json],
+            [sessionId, json, this.owner?.appId ?? null, this.owner?.userId ?? null, this.owner?.mode ?? 'phasic'],
           )
         : // In a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with its rows.
           await this.db.query(

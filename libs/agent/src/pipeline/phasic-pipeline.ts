@@ -1,4 +1,3 @@
-import type { TAgentErrorCode } from '@kiln/contracts';
 import { AgentError } from '../errors.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { ZBlueprint, ZConversationDecision } from './blueprint-schema.js';
@@ -18,6 +17,7 @@ import {
   completionSummary,
   conversationRequest,
 } from './prompts.js';
+import { driveRun } from './drive-run.js';
 import { guardSandbox } from './guard-sandbox.js';
 import { runPhase } from './run-phase.js';
 import { selectTemplate } from './select-template.js';
@@ -62,9 +62,13 @@ export class PhasicPipeline {
     this.sandbox = guardSandbox(options.sandbox);
   }
 
-  /** Opens the session: its last checkpoint, or a new state. */
+  /** Opens the session: its last checkpoint, or a new state. An agentic session is refused. */
   static async open(options: PhasicPipelineOptions): Promise<PhasicPipeline> {
-    return new PhasicPipeline(options, await SessionActor.open(options.checkpoints, options.sessionId));
+    const actor = await SessionActor.open(options.checkpoints, options.sessionId);
+    if (actor.state.mode !== 'phasic') {
+      throw new AgentError('CONFIG_INVALID', `session ${options.sessionId} runs in ${actor.state.mode} mode`);
+    }
+    return new PhasicPipeline(options, actor);
   }
 
   /** The session state (read it, do not change it). */
@@ -122,39 +126,8 @@ export class PhasicPipeline {
     }
   }
 
-  private async drive(signal: AbortSignal | undefined, body: () => Promise<void>): Promise<PipelineOutcome> {
-    const { state } = this.actor;
-    state.status = 'running';
-    state.lastError = null;
-    try {
-      await body();
-      state.status = 'complete';
-      await this.actor.checkpoint();
-      return { status: 'complete' };
-    } catch (error) {
-      if (signal?.aborted || (error instanceof AgentError && error.code === 'ABORTED')) {
-        state.status = 'stopped';
-        await this.bestEffortCheckpoint();
-        await this.options.events.emit({ type: 'generation_stopped', message: 'Generation stopped' });
-        return { status: 'stopped' };
-      }
-      const code = error instanceof AgentError ? error.code : 'INTERNAL';
-      const message = error instanceof Error ? error.message : String(error);
-      state.status = 'failed';
-      state.lastError = { code, message };
-      await this.bestEffortCheckpoint();
-      await this.options.events.emit({ type: 'error', error: message, code: eventCode(code) });
-      return { status: 'failed', error: { code, message } };
-    }
-  }
-
-  /** Whatever stopped the run may also stop the store (a crash, two owners): the last step stands. */
-  private async bestEffortCheckpoint(): Promise<void> {
-    try {
-      await this.actor.checkpoint();
-    } catch {
-      // The previous checkpoint is the one to resume from.
-    }
+  private drive(signal: AbortSignal | undefined, body: () => Promise<void>): Promise<PipelineOutcome> {
+    return driveRun(this.actor, this.options.events, signal, body);
   }
 
   private async run(signal: AbortSignal | undefined): Promise<void> {
@@ -289,20 +262,5 @@ export class PhasicPipeline {
       conversationId: `${state.sessionId}:${state.conversation.length - 1}`,
       ...(value.changeRequest !== null ? { enhancedRequest: value.changeRequest } : {}),
     });
-  }
-}
-
-function eventCode(code: string): TAgentErrorCode {
-  switch (code) {
-    case 'PROVIDER_ERROR':
-    case 'PROVIDER_UNAVAILABLE':
-    case 'CONTEXT_OVERFLOW':
-      return code;
-    case 'STRUCTURED_OUTPUT_INVALID':
-      return 'BLUEPRINT_INVALID';
-    case 'SANDBOX_ERROR':
-      return 'SANDBOX_ERROR';
-    default:
-      return 'INTERNAL';
   }
 }

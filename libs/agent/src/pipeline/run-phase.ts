@@ -1,9 +1,10 @@
-import type { TPhaseConcept, TStaticAnalysis } from '@kiln/contracts';
+import type { TPhaseConcept } from '@kiln/contracts';
 import type { FileOutputResult } from '../files/file-output-processor.js';
 import type { ContextFile } from '../providers/prompt-budget.js';
 import { deterministicFixes } from './deterministic-fixes.js';
 import { appFiles, purposeIn, sandboxFiles, type PipelineContext } from './pipeline-context.js';
-import type { TDiagnostic, TProbeResult, TSandboxRuntimeError } from './ports.js';
+import { checkApp, runtimeDiagnostic, type AppCheck } from './check-app.js';
+import type { TDiagnostic } from './ports.js';
 import {
   EDIT_INSTRUCTIONS,
   FIX_INSTRUCTIONS,
@@ -72,7 +73,7 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
   const unchangedReview = reviewed.kind === 'review' && reviewed.files.length === 0;
   for (let round = 0; !unchangedReview; round++) {
     if (actor.isDone(key(`fix:${round}`))) continue;
-    const check = await checkApp(ctx);
+    const check = await checkCurrentApp(ctx);
     remaining = [...check.diagnostics, ...check.runtimeErrors.map(runtimeDiagnostic)];
     if (remaining.length === 0) break;
     if (round >= ctx.config.maxFixRounds) break;
@@ -114,84 +115,19 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
   });
 }
 
-interface CheckResult {
-  diagnostics: TDiagnostic[];
-  runtimeErrors: TSandboxRuntimeError[];
-}
-
-/** Static analysis, the build and the preview's runtime errors; reports them as events. */
-async function checkApp(ctx: PipelineContext): Promise<CheckResult> {
-  const { sandbox, instanceId, config } = ctx;
-  const report = await sandbox.runStaticAnalysis(instanceId, ctx.signal);
+/** The app's problems after a phase's writes: static analysis, the build, the running preview. */
+function checkCurrentApp(ctx: PipelineContext): Promise<AppCheck> {
+  const state = ctx.actor.state;
   // The session's template knows how it builds; the config's command is the fallback.
-  const buildCommand =
-    ctx.templates.find((t) => t.name === ctx.actor.state.template)?.buildCommand ?? config.buildCommand;
-  const build = await sandbox.exec(instanceId, buildCommand, {
-    timeoutMs: config.commandTimeoutMs,
-    ...signalOf(ctx),
+  const buildCommand = ctx.templates.find((t) => t.name === state.template)?.buildCommand ?? ctx.config.buildCommand;
+  return checkApp(ctx.sandbox, ctx.events, {
+    instanceId: ctx.instanceId,
+    buildCommand,
+    timeoutMs: ctx.config.commandTimeoutMs,
+    runtimeErrorsSince: ctx.runtimeErrorsSince,
+    probePaths: ['/', ...(state.blueprint?.checkPaths ?? [])],
+    signal: ctx.signal,
   });
-  let probed: TProbeResult[] = [];
-  if (build.exitCode === 0) {
-    await sandbox.applyBuild?.(instanceId, ctx.signal);
-    // Run the new code: errors that only happen when it runs are logged by the preview.
-    const paths = ['/', ...(ctx.actor.state.blueprint?.checkPaths ?? [])];
-    probed = (await sandbox.probe?.(instanceId, [...new Set(paths)], ctx.signal)) ?? [];
-  }
-  const reported = [...report.diagnostics];
-  // A failing build usually repeats what tsc said; only a build failure tsc did not see is new.
-  if (build.exitCode !== 0 && !reported.some((d) => d.severity === 'error')) {
-    const output = `${build.stderr}\n${build.stdout}`.trim();
-    reported.push({
-      file: '',
-      line: 0,
-      column: 0,
-      code: build.timedOut ? 'BUILD_TIMEOUT' : 'BUILD_FAILED',
-      message: `${buildCommand.join(' ')} exited with ${build.exitCode ?? 'a signal'}: ${output.slice(-2000)}`,
-      severity: 'error',
-      source: 'build',
-    });
-  }
-  const diagnostics = reported.filter((d) => d.severity === 'error');
-  await ctx.events.emit({
-    type: 'static_analysis_results',
-    staticAnalysis: toStaticAnalysis(reported, report.rawOutput),
-  });
-  const logged = await sandbox.getRuntimeErrors(instanceId, {
-    ...(ctx.runtimeErrorsSince ? { since: ctx.runtimeErrorsSince } : {}),
-    ...signalOf(ctx),
-  });
-  const runtimeErrors = [...logged.filter((e) => e.level === 'error'), ...unloggedFailures(probed, logged)];
-  if (runtimeErrors.length) {
-    await ctx.events.emit({
-      type: 'runtime_error_found',
-      // VibeSDK's runtime errors are pino lines: level 50 = error.
-      errors: runtimeErrors.map((e) => ({
-        timestamp: e.time,
-        level: 50,
-        message: e.message,
-        rawOutput: JSON.stringify(e),
-      })),
-      count: runtimeErrors.length,
-    });
-  }
-  return { diagnostics, runtimeErrors };
-}
-
-/**
- * Server errors the probe saw that the preview's log does not hold (yet): the sandbox may
- * collect them asynchronously, and the fix loop must not miss them.
- */
-function unloggedFailures(probed: readonly TProbeResult[], logged: readonly TSandboxRuntimeError[]): TSandboxRuntimeError[] {
-  return probed
-    .filter((p) => p.status >= 500 || p.status === 0)
-    .filter((p) => !logged.some((e) => e.request?.path === p.path && e.request.status === p.status))
-    .map((p) => ({
-      kind: 'request' as const,
-      level: 'error' as const,
-      message: p.detail ?? (p.status === 0 ? 'the preview did not answer' : `answered ${p.status}`),
-      time: new Date().toISOString(),
-      request: { method: 'GET', path: p.path, status: p.status },
-    }));
 }
 
 /** The instructions and request of a phase's implement step, by the phase's kind. */
@@ -211,7 +147,7 @@ async function fixRound(
   state: TSessionState,
   index: number,
   round: number,
-  check: CheckResult,
+  check: AppCheck,
 ): Promise<void> {
   const step = `phase:${index}:fix:${round}`;
   const phase = state.phases[index]!;
@@ -285,18 +221,6 @@ async function writeToSandbox(ctx: PipelineContext, paths: string[]): Promise<vo
   await ctx.sandbox.writeFiles(ctx.instanceId, sandboxFiles(appFiles(ctx), paths), ctx.signal);
 }
 
-function runtimeDiagnostic(error: TSandboxRuntimeError): TDiagnostic {
-  return {
-    file: '',
-    line: 0,
-    column: 0,
-    code: error.request ? `HTTP_${error.request.status}` : `RUNTIME_${error.kind.toUpperCase()}`,
-    message: error.request ? `${error.request.method} ${error.request.path}: ${error.message}` : error.message,
-    severity: 'error',
-    source: 'runtime',
-  };
-}
-
 function applyWritten(state: TSessionState, result: FileOutputResult, step: string): string[] {
   const changed: string[] = [];
   for (const [path, content] of result.files) {
@@ -317,25 +241,4 @@ function conceptOf(phase: TSessionPhase): TPhaseConcept {
 
 function signalOf(ctx: PipelineContext): { signal?: AbortSignal } {
   return ctx.signal ? { signal: ctx.signal } : {};
-}
-
-function toStaticAnalysis(diagnostics: readonly TDiagnostic[], rawOutput: string | undefined): TStaticAnalysis {
-  const issues = (source: 'lint' | 'typecheck') =>
-    diagnostics
-      .filter((d) => (source === 'lint' ? d.source === 'lint' : d.source !== 'lint'))
-      .map((d) => ({
-        message: d.message,
-        filePath: d.file,
-        line: d.line,
-        column: d.column,
-        severity: d.severity,
-        ruleId: d.code,
-        source: d.source,
-      }));
-  const typecheck = issues('typecheck');
-  return {
-    success: !diagnostics.some((d) => d.severity === 'error'),
-    lint: { issues: issues('lint') },
-    typecheck: { issues: typecheck, ...(rawOutput ? { rawOutput } : {}) },
-  };
 }

@@ -54,8 +54,31 @@ export const ZFixRecord = z.object({
 });
 export type TFixRecord = z.infer<typeof ZFixRecord>;
 
+/**
+ * One entry of the agentic mode's tool transcript, as stored: a request, a model step (its text
+ * and tool calls), or the results of that step's tool calls. Converted to the AI SDK's
+ * `ModelMessage`s for each call (agentic/transcript.ts).
+ */
+export const ZTranscriptEntry = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({
+    role: z.literal('assistant'),
+    text: z.string(),
+    toolCalls: z.array(z.object({ toolCallId: z.string(), toolName: z.string(), input: z.unknown() })),
+  }),
+  z.object({
+    role: z.literal('tool'),
+    results: z.array(
+      z.object({ toolCallId: z.string(), toolName: z.string(), output: z.string(), isError: z.boolean() }),
+    ),
+  }),
+]);
+export type TTranscriptEntry = z.infer<typeof ZTranscriptEntry>;
+
 export const ZSessionState = z.object({
   version: z.literal(1),
+  /** `phasic`: blueprint and phases; `agentic`: the tool-calling loop. Chosen when the session starts. */
+  mode: z.enum(['phasic', 'agentic']).default('phasic'),
   sessionId: z.string().min(1),
   query: z.string(),
   status: z.enum(['new', 'running', 'stopped', 'failed', 'complete']),
@@ -73,12 +96,15 @@ export const ZSessionState = z.object({
   preview: z.object({ instanceId: z.string(), previewURL: z.string() }).nullable(),
   /** Why the last run failed, for the UI and for the resume. */
   lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Agentic mode: the conversation with the model, tool calls and results included. */
+  transcript: z.array(ZTranscriptEntry).default([]),
 });
 export type TSessionState = z.infer<typeof ZSessionState>;
 
 export function newSessionState(sessionId: string): TSessionState {
   return {
     version: 1,
+    mode: 'phasic',
     sessionId,
     query: '',
     status: 'new',
@@ -93,6 +119,7 @@ export function newSessionState(sessionId: string): TSessionState {
     fixes: [],
     preview: null,
     lastError: null,
+    transcript: [],
   };
 }
 

@@ -7,7 +7,13 @@ import {
   type ToolSet,
 } from 'ai';
 import { AgentError } from '../errors.js';
-import { budgetPrompt, type BudgetMessage, type BudgetResult, type ContextFile } from './prompt-budget.js';
+import {
+  budgetPrompt,
+  estimateModelMessageTokens,
+  type BudgetMessage,
+  type BudgetResult,
+  type ContextFile,
+} from './prompt-budget.js';
 import type { TModelOperation } from './provider-config.js';
 import type { ProviderRegistry, ResolvedModel } from './provider-registry.js';
 import { backoffDelay, classifyFailure, sleep } from './retry-policy.js';
@@ -23,6 +29,11 @@ export interface ModelCallRequest {
   focus?: string;
   /** Tools without `execute`: their calls are returned to the caller, which runs them. */
   tools?: ToolSet;
+  /**
+   * A tool-calling transcript (assistant tool calls, tool results), sent as is after the budgeted
+   * messages. The caller fits it to the window; it is counted before the messages and files are.
+   */
+  transcript?: ModelMessage[];
   signal?: AbortSignal;
   ledger?: UsageLedger;
 }
@@ -187,22 +198,27 @@ function callOptions(resolved: ResolvedModel, prompt: PreparedPrompt, request: M
 
 function preparePrompt(resolved: ResolvedModel, request: ModelCallRequest): PreparedPrompt {
   const { choice } = resolved;
+  const transcript = request.transcript ?? [];
+  const transcriptTokens = transcript.reduce((n, m) => n + estimateModelMessageTokens(m), 0);
   const budget = budgetPrompt({
     instructions: request.instructions,
     messages: request.messages,
     files: request.files ?? [],
     focus: request.focus ?? request.messages.at(-1)?.content ?? '',
-    contextWindow: choice.contextWindow,
+    contextWindow: choice.contextWindow - transcriptTokens,
     maxOutputTokens: choice.maxOutputTokens,
   });
   const { instructions, messages, ...summary } = budget;
   return {
     instructions,
-    messages: messages.map((m): ModelMessage =>
-      m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: m.content },
-    ),
+    messages: [
+      ...messages.map((m): ModelMessage =>
+        m.role === 'user' ? { role: 'user', content: m.content } : { role: 'assistant', content: m.content },
+      ),
+      ...transcript,
+    ],
     maxOutputTokens: choice.maxOutputTokens,
-    summary,
+    summary: { ...summary, promptTokens: summary.promptTokens + transcriptTokens },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ModelMessage } from 'ai';
 import { AgentError } from '../errors.js';
 
 /**
@@ -11,6 +12,8 @@ export function estimateTokens(text: string): number {
 
 /** Chat formats add role markers and separators around each message. */
 const MESSAGE_OVERHEAD_TOKENS = 6;
+/** A tool call or result also carries its id, name and JSON wrapping (`{"type":"function",…}`). */
+const TOOL_PART_OVERHEAD_TOKENS = 24;
 /** Kept free on top of the output reserve because the estimate is only an estimate. */
 const SAFETY_FRACTION = 0.05;
 /** Older conversation turns may take at most this share of the prompt budget. */
@@ -61,7 +64,7 @@ export interface BudgetResult {
  * short when only part fits, dropped otherwise. Never returns a prompt estimated past the budget.
  */
 export function budgetPrompt(input: BudgetInput): BudgetResult {
-  const budget = Math.floor(input.contextWindow - input.maxOutputTokens - input.contextWindow * SAFETY_FRACTION);
+  const budget = promptBudgetTokens(input.contextWindow, input.maxOutputTokens);
   const last = input.messages.at(-1);
   const required = estimateTokens(input.instructions) + MESSAGE_OVERHEAD_TOKENS + (last ? messageTokens(last) : 0);
   if (required > budget) {
@@ -133,6 +136,47 @@ export function budgetPrompt(input: BudgetInput): BudgetResult {
     promptTokens: budget - remaining,
     budgetTokens: budget,
   };
+}
+
+/**
+ * Estimated tokens of an AI SDK message as providers send it: text as a JSON string (escapes
+ * included), tool-call arguments as a JSON string inside JSON (escaped twice, as the OpenAI wire
+ * format carries them), tool results by their text.
+ */
+export function estimateModelMessageTokens(message: ModelMessage): number {
+  if (typeof message.content === 'string')
+    return estimateTokens(JSON.stringify(message.content)) + MESSAGE_OVERHEAD_TOKENS;
+  let tokens = MESSAGE_OVERHEAD_TOKENS;
+  for (const part of message.content) {
+    switch (part.type) {
+      case 'text':
+        tokens += estimateTokens(JSON.stringify(part.text));
+        break;
+      case 'tool-call':
+        tokens += TOOL_PART_OVERHEAD_TOKENS + estimateTokens(part.toolCallId + part.toolName);
+        tokens += estimateTokens(JSON.stringify(JSON.stringify(part.input ?? {})));
+        break;
+      case 'tool-result': {
+        const { output } = part;
+        const text = output.type === 'text' || output.type === 'error-text' ? output.value : JSON.stringify(output);
+        tokens += TOOL_PART_OVERHEAD_TOKENS + estimateTokens(part.toolCallId + JSON.stringify(text));
+        break;
+      }
+      default:
+        tokens += estimateTokens(JSON.stringify(part));
+    }
+  }
+  return tokens;
+}
+
+/** The tokens a prompt may take: the window less the output reserve and the safety margin. */
+export function promptBudgetTokens(contextWindow: number, maxOutputTokens: number): number {
+  return Math.floor(contextWindow - maxOutputTokens - contextWindow * SAFETY_FRACTION);
+}
+
+/** Estimated tokens of a system prompt or instructions. */
+export function instructionTokens(instructions: string): number {
+  return estimateTokens(instructions) + MESSAGE_OVERHEAD_TOKENS;
 }
 
 function messageTokens(m: BudgetMessage): number {

@@ -4,7 +4,8 @@ import { z } from 'zod';
 /**
  * A script for the scripted model server (a test fixture): the turns a fake model plays.
  * Turns are consumed in order; a turn with `match` is only taken by a request whose last user
- * message matches it (a case-insensitive regular expression), so scripts can answer by content.
+ * message matches it (a case-insensitive regular expression), so scripts can answer by content;
+ * `matchLast` matches the last message of any role instead (a tool result, for tool loops).
  */
 export const ZScriptToolCall = z.object({
   id: z.string().optional(),
@@ -36,6 +37,11 @@ export const ZScriptError = z.object({
 export const ZScriptTurn = z
   .object({
     match: z.string().optional(),
+    /**
+     * Like `match`, against the request's last message whatever its role: a tool result's content,
+     * or an assistant message's text and tool calls (`name(arguments)`). Both must match if both are given.
+     */
+    matchLast: z.string().optional(),
     /** How many requests this turn answers before it is used up. */
     times: z.number().int().min(1).default(1),
     reply: ZScriptReply.optional(),

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ZModelScript, type TModelScript, type TModelScriptInput, type TScriptTurn } from './model-script.js';
+import { ZModelScript, type TModelScript, type TModelScriptInput } from './model-script.js';
 
 /**
  * TEST FIXTURE. An OpenAI-compatible chat completions server on 127.0.0.1 that replays a script
@@ -14,6 +14,8 @@ export interface RecordedRequest {
   stream: boolean;
   model: string;
   lastUserMessage: string;
+  /** The last message of any role, as `matchLast` sees it. */
+  lastMessage: string;
   /** Index of the script turn that answered, if any. */
   turn: number | undefined;
   outcome: 'replied' | 'error' | 'unmatched' | 'client-closed' | 'dropped';
@@ -39,7 +41,7 @@ interface ChatBody {
   model?: string;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
-  messages?: { role: string; content: unknown }[];
+  messages?: { role: string; content: unknown; tool_calls?: { function?: { name?: string; arguments?: string } }[] }[];
 }
 
 export async function startScriptedModelServer(
@@ -74,11 +76,13 @@ export async function startScriptedModelServer(
     }
     const body = JSON.parse(await readBody(req)) as ChatBody;
     const lastUserMessage = lastUserText(body);
+    const lastMessage = lastMessageText(body);
     const record: RecordedRequest = {
       at: Date.now(),
       stream: body.stream === true,
       model: body.model ?? '',
       lastUserMessage,
+      lastMessage,
       turn: undefined,
       outcome: 'unmatched',
       status: 0,
@@ -96,7 +100,7 @@ export async function startScriptedModelServer(
       }
     });
 
-    const index = pickTurn(script, uses, lastUserMessage);
+    const index = pickTurn(script, uses, lastUserMessage, lastMessage);
     if (index === undefined) {
       record.status = 422;
       sendJson(res, 422, {
@@ -253,26 +257,34 @@ export async function startScriptedModelServer(
   };
 }
 
-function pickTurn(script: TModelScript, uses: number[], lastUser: string): number | undefined {
+function pickTurn(script: TModelScript, uses: number[], lastUser: string, last: string): number | undefined {
   for (const [i, turn] of script.turns.entries()) {
     if (uses[i]! <= 0) continue;
-    if (turn.match === undefined || matches(turn, lastUser)) return i;
+    if (matches(turn.match, lastUser) && matches(turn.matchLast, last)) return i;
   }
   return undefined;
 }
 
-function matches(turn: TScriptTurn, text: string): boolean {
-  return new RegExp(turn.match!, 'i').test(text);
+function matches(pattern: string | undefined, text: string): boolean {
+  return pattern === undefined || new RegExp(pattern, 'i').test(text);
 }
 
 function lastUserText(body: ChatBody): string {
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
+  return last ? contentText(last.content) : '';
+}
+
+function lastMessageText(body: ChatBody): string {
+  const last = body.messages?.at(-1);
   if (!last) return '';
-  if (typeof last.content === 'string') return last.content;
-  if (Array.isArray(last.content)) {
-    return last.content
-      .map((p: { type?: string; text?: string }) => (p.type === 'text' ? (p.text ?? '') : ''))
-      .join('');
+  const calls = (last.tool_calls ?? []).map((c) => `${c.function?.name ?? ''}(${c.function?.arguments ?? ''})`);
+  return [contentText(last.content), ...calls].filter((t) => t !== '').join('\n');
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((p: { type?: string; text?: string }) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
   }
   return '';
 }
