@@ -1,2 +1,3 @@
 export * from './runner-client.js';
 export * from './runner-sandbox.js';
+export * from './templates.js';

@@ -9,7 +9,7 @@ import {
   type PipelineTemplate,
 } from '@kiln/agent';
 import type { TAgentClientMessage, TAgentServerMessage } from '@kiln/contracts';
-import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
+import { RunnerClient, RunnerSandbox, loadPipelineTemplates } from '@kiln/runner-client';
 import { appToken } from '@kiln/storage/auth';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
@@ -19,7 +19,7 @@ import { API_CONFIG, type ApiConfig } from '../config.js';
 import { REDIS } from '../redis/redis.module.js';
 import { PgCheckpointStore, type SessionOwnerRecord } from './pg-checkpoint-store.js';
 import { SessionLeases } from './session-lease.js';
-import { loadPipelineTemplates } from './templates.js';
+
 
 interface LiveSession {
   id: string;

@@ -15,14 +15,14 @@ import {
   type TestDatabase,
 } from '@kiln/devtools/testing';
 import { appToken } from '@kiln/storage';
-import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
+import { RunnerClient, RunnerSandbox, loadPipelineTemplates } from '@kiln/runner-client';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
 import { DataSource } from 'typeorm';
 import { migrations } from '../migrations/index.js';
 import { apiEnv } from '../config.js';
 import { createApi } from '../create-api.js';
 import { PgCheckpointStore } from './pg-checkpoint-store.js';
-import { loadPipelineTemplates } from './templates.js';
+
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const socket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';

@@ -1,10 +1,9 @@
 import { PhasicPipeline, ProviderRegistry } from '@kiln/agent';
-import { RunnerClient, RunnerSandbox } from '@kiln/runner-client';
+import { RunnerClient, RunnerSandbox, loadPipelineTemplates } from '@kiln/runner-client';
 import { appToken } from '@kiln/storage';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { PgCheckpointStore } from '../pg-checkpoint-store.js';
-import { loadPipelineTemplates } from '../templates.js';
 
 /**
  * One agent session in a process of its own, for the crash/resume test: prints every event as
