@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { type Child, startRunnerProcess } from '@kiln/devtools/testing';
+import { type Child, removeRunnerResources, startRunnerProcess } from '@kiln/devtools/testing';
 
 /**
  * Create-to-ready of preview instances through the sandbox runner (its own process, real
@@ -109,12 +109,10 @@ export class RunnerProcess {
     }
   }
 
+  /** Stops the runner and removes everything it made: containers, network, firewall chain, volumes. */
   async stop(): Promise<void> {
     await this.child?.stop();
-    const docker = new Docker({ socketPath: SOCKET });
-    const label = [`kiln.runner=${this.name}`];
-    for (const c of await docker.listContainers({ all: true, filters: { label } }))
-      await docker.getContainer(c.Id).remove({ force: true, v: true });
+    removeRunnerResources(this.name);
   }
 
   /** Sequential create → ready → delete; with a pool, each create waits for the pool to be full. */

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
 import {
   type Child,
   createTestDatabase,
+  removeRunnerResources,
   requireEnv,
   startRunnerProcess,
   type TestDatabase,
@@ -118,27 +119,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
   after(async () => {
     // The runner stops its warm pool on the way out; wait, so no container appears after cleanup.
     await runner?.stop();
-    // Everything the runner made carries its name: containers, images, volumes, its network and
-    // the network's host firewall chain (apps/sandbox-runner/src/docker/host-firewall.ts).
-    const docker = (...args: string[]) =>
-      execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const label = `label=kiln.runner=${RUNNER_NAME}`;
-    const containers = docker('ps', '-aq', '--filter', label);
-    if (containers.length) docker('rm', '-f', '-v', ...containers);
-    const images = docker('images', '-q', '--filter', label);
-    if (images.length) docker('rmi', '-f', ...images);
-    for (const id of docker('network', 'ls', '-q', '--no-trunc', '--filter', label)) {
-      docker('network', 'rm', id);
-      const chain = `KILN-br-${id.slice(0, 12)}`;
-      for (const args of [
-        ['-D', 'INPUT', '-i', `br-${id.slice(0, 12)}`, '-j', chain],
-        ['-F', chain],
-        ['-X', chain],
-      ])
-        spawnSync('iptables', ['-w', '5', ...args], { stdio: 'ignore' });
-    }
-    const volumes = docker('volume', 'ls', '-q', '--filter', label);
-    if (volumes.length) docker('volume', 'rm', ...volumes);
+    removeRunnerResources(RUNNER_NAME);
     for (const model of servers) await model.close();
     await source?.destroy();
     await db?.drop();

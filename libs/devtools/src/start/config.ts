@@ -33,6 +33,12 @@ export const launcherEnv = defineEnv('Launcher (`npm start`)', {
   API_PORT: { schema: envPort, default: '4000', description: 'Passed to the API.' },
   WEB_PORT: { schema: envPort, default: '3000', description: 'Passed to the web app.' },
   RUNNER_PORT: { schema: envPort, default: '4100', description: 'Passed to the sandbox runner.' },
+  KILN_GATEWAY_HOST: {
+    schema: envHost,
+    default: '0.0.0.0',
+    description:
+      'Address the binding gateway listens on. Preview containers reach it from their Docker networks (the runner lets them reach only this port of the host); every call carries an app token signed with the gateway secret.',
+  },
   GATEWAY_PORT: {
     schema: envPort,
     default: '8787',

@@ -86,6 +86,9 @@ async function startApps(
   const host = config.KILN_HOST;
   const baseEnv = { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'production' };
   const apiUrl = `http://${host}:${config.API_PORT}`;
+  const runnerUrl = `http://${host}:${config.RUNNER_PORT}`;
+  const templatesDir = join(repoRoot, 'templates');
+  const secrets = { gatewaySecret: await secret(home, 'gateway-secret'), runnerToken: await secret(home, 'runner-token') };
   await launch(
     'api',
     [join(repoRoot, 'apps/api/dist/main.js')],
@@ -95,6 +98,12 @@ async function startApps(
       API_PORT: String(config.API_PORT),
       DATABASE_URL: services.databaseUrl,
       REDIS_URL: services.redisUrl,
+      // The agent: previews on this runner, bindings on this gateway; the model comes from
+      // AGENT_MODEL_BASE_URL / AGENT_MODEL in the caller's environment.
+      RUNNER_URL: runnerUrl,
+      RUNNER_TOKEN: secrets.runnerToken,
+      GATEWAY_SECRET: secrets.gatewaySecret,
+      TEMPLATES_DIR: templatesDir,
     },
     join(repoRoot, 'apps/api'),
     `${apiUrl}/healthz`,
@@ -106,9 +115,10 @@ async function startApps(
     [join(repoRoot, 'libs/storage/dist/gateway/main.js')],
     {
       ...baseEnv,
-      GATEWAY_HOST: host,
+      // Previews reach the gateway from their Docker networks, not through loopback.
+      GATEWAY_HOST: config.KILN_GATEWAY_HOST,
       GATEWAY_PORT: String(config.GATEWAY_PORT),
-      GATEWAY_SECRET: await gatewaySecret(home),
+      GATEWAY_SECRET: secrets.gatewaySecret,
       DATABASE_URL: services.databaseUrl,
       REDIS_URL: services.redisUrl,
       BLOB_DRIVER: 'fs',
@@ -119,12 +129,18 @@ async function startApps(
   );
 
   const runnerMain = join(repoRoot, 'apps/sandbox-runner/dist/main.js');
-  const runnerUrl = `http://${host}:${config.RUNNER_PORT}`;
   if (existsSync(runnerMain)) {
     await launch(
       'runner',
       [runnerMain],
-      { ...baseEnv, RUNNER_HOST: host, RUNNER_PORT: String(config.RUNNER_PORT) },
+      {
+        ...baseEnv,
+        RUNNER_HOST: host,
+        RUNNER_PORT: String(config.RUNNER_PORT),
+        RUNNER_TOKEN: secrets.runnerToken,
+        GATEWAY_URL: `http://kiln-gateway:${config.GATEWAY_PORT}`,
+        TEMPLATES_DIR: templatesDir,
+      },
       join(repoRoot, 'apps/sandbox-runner'),
       `${runnerUrl}/healthz`,
     );
@@ -166,9 +182,12 @@ main().catch((err: unknown) => {
   process.exit(1);
 });
 
-/** The gateway's signing secret: made once per KILN_HOME, so app tokens stay valid across restarts. */
-async function gatewaySecret(home: string): Promise<string> {
-  const file = join(home, 'gateway-secret');
+/**
+ * A secret made once per KILN_HOME (the gateway's signing secret, the runner's service token), so
+ * app tokens and running previews stay valid across restarts.
+ */
+async function secret(home: string, name: string): Promise<string> {
+  const file = join(home, name);
   const existing = await readFile(file, 'utf8').catch(() => '');
   if (existing.trim().length >= 32) return existing.trim();
   const secret = randomBytes(32).toString('hex');

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,10 @@ import { repoRoot } from '../paths.js';
 import { type Child, startChild, waitFor } from '../services/child.js';
 import { freePort, isPortFree } from '../services/ports.js';
 import { browserUnavailable, launchChromium } from '../testing/browser.js';
+import { dockerUnavailable, removeRunnerResources } from '../testing/runner-resources.js';
+
+const RUNNER_NAME = `ks-${randomBytes(4).toString('hex')}`;
+const noDocker = dockerUnavailable();
 
 /** The README's first command, exercised as a user would: embedded Postgres, local Redis, Ctrl-C. */
 describe('npm start on embedded defaults', () => {
@@ -16,6 +21,9 @@ describe('npm start on embedded defaults', () => {
   let ports: Record<'api' | 'web' | 'runner' | 'gateway' | 'pg' | 'redis', number>;
   let launcher: Child;
   let output: string[];
+  /** A scripted model (a test fixture) for the agent: the todo app of the API's agent e2e. */
+  let model: Child;
+  let modelUrl = '';
 
   const start = async () => {
     output = [];
@@ -28,6 +36,9 @@ describe('npm start on embedded defaults', () => {
       GATEWAY_PORT: String(ports.gateway),
       KILN_POSTGRES_PORT: String(ports.pg),
       KILN_REDIS_PORT: String(ports.redis),
+      RUNNER_NAME,
+      AGENT_MODEL_BASE_URL: modelUrl,
+      AGENT_MODEL: 'scripted-coder',
     };
     // Embedded defaults: no external Postgres or Redis.
     delete env['DATABASE_URL'];
@@ -65,11 +76,25 @@ describe('npm start on embedded defaults', () => {
       pg: await freePort(),
       redis: await freePort(),
     };
+    const lines: string[] = [];
+    model = startChild(
+      'model',
+      process.execPath,
+      [join(repoRoot, 'libs/agent/dist/testing/serve-script.js'), join(repoRoot, 'apps/api/test/scripts/todo-e2e.json')],
+      { onLine: (line) => lines.push(line) },
+    );
+    await waitFor('model', () => Promise.resolve(lines.some((l) => l.includes('http://'))), {
+      timeoutMs: 10_000,
+      child: model,
+    });
+    modelUrl = /(http:\/\/\S+)/.exec(lines.find((l) => l.includes('http://')) ?? '')?.[1] ?? '';
     await start();
   });
 
   after(async () => {
     await launcher?.stop('SIGINT', 60_000);
+    await model?.stop('SIGINT', 10_000);
+    if (!noDocker) removeRunnerResources(RUNNER_NAME);
     await rm(home, { recursive: true, force: true });
   });
 
@@ -92,6 +117,37 @@ describe('npm start on embedded defaults', () => {
     assert.equal(body.data.status, 'ok');
     assert.equal(body.data.checks['postgres']?.status, 'ok');
     assert.equal(body.data.checks['redis']?.status, 'ok');
+  });
+
+  it('the agent builds an app from a prompt on the started runner and gateway', { skip: noDocker }, async () => {
+    const api = `http://127.0.0.1:${ports.api}`;
+    const started = await fetch(`${api}/api/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a todo app with a D1 table' }),
+    });
+    assert.equal(started.status, 201, await started.clone().text());
+    const { data } = (await started.json()) as { data: { eventsUrl: string } };
+    const events = (await (await fetch(`${api}${data.eventsUrl}`)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; previewURL?: string; error?: string });
+    assert.equal(events.at(-1)?.type, 'generation_complete', JSON.stringify(events.filter((e) => e.type === 'error')));
+    const preview = events.findLast((e) => e.type === 'deployment_completed')?.previewURL ?? '';
+    assert.ok(preview.startsWith(`http://127.0.0.1:${ports.runner}/preview/`), preview);
+    // The app's API through the preview: a row written to its D1 database on the embedded Postgres.
+    const base = preview.endsWith('/') ? preview : `${preview}/`;
+    const added = await fetch(`${base}api/todos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'ship it', priority: 2 }),
+    });
+    assert.equal(added.status, 201, await added.clone().text());
+    const todos = (await (await fetch(`${base}api/todos`)).json()) as { title: string }[];
+    assert.deepEqual(
+      todos.map((t) => t.title),
+      ['ship it'],
+    );
   });
 
   it('the web page shows Kiln and the live readiness', { skip: browserUnavailable() }, async () => {

@@ -5,3 +5,4 @@ export { startChild, waitFor, type Child } from '../services/child.js';
 export { repoRoot } from '../paths.js';
 export { browserUnavailable, launchChromium } from './browser.js';
 export { startRunnerProcess } from './runner-process.js';
+export { dockerUnavailable, removeRunnerResources } from './runner-resources.js';
