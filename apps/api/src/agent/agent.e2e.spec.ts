@@ -85,6 +85,24 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     return { model, appId, events, checkpoints, pipeline, preview };
   }
 
+  /** An API process on this test's database, runner and gateway, with the scripted model. */
+  function apiWith(model: ScriptedModelServer, env: Record<string, string> = {}) {
+    return createApi(
+      apiEnv.parse({
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        REDIS_URL: requireEnv('REDIS_URL'),
+        RUNNER_URL: runnerUrl,
+        RUNNER_TOKEN: TOKEN,
+        GATEWAY_SECRET: stack.secret,
+        TEMPLATES_DIR: `${repo}templates`,
+        AGENT_MODEL_BASE_URL: model.baseURL,
+        AGENT_MODEL: 'scripted-coder',
+        ...env,
+      }),
+    );
+  }
+
   /** Adds todos through the preview's API and reads them back (most urgent first). */
   async function todosThrough(preview: string): Promise<[string, number][]> {
     for (const [title, priority] of [
@@ -266,19 +284,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       await loadModelScript(fileURLToPath(new URL('../../test/scripts/agentic-e2e.json', import.meta.url))),
     );
     servers.push(model);
-    const api = await createApi(
-      apiEnv.parse({
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: db.url,
-        REDIS_URL: requireEnv('REDIS_URL'),
-        RUNNER_URL: runnerUrl,
-        RUNNER_TOKEN: TOKEN,
-        GATEWAY_SECRET: stack.secret,
-        TEMPLATES_DIR: `${repo}templates`,
-        AGENT_MODEL_BASE_URL: model.baseURL,
-        AGENT_MODEL: 'scripted-coder',
-      }),
-    );
+    const api = await apiWith(model);
     try {
       await api.listen(0, '127.0.0.1');
       const base = await api.getUrl();
@@ -327,20 +333,8 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e-slow.json', import.meta.url))),
     );
     servers.push(model);
-    const env = {
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: db.url,
-      REDIS_URL: requireEnv('REDIS_URL'),
-      RUNNER_URL: runnerUrl,
-      RUNNER_TOKEN: TOKEN,
-      GATEWAY_SECRET: stack.secret,
-      TEMPLATES_DIR: `${repo}templates`,
-      AGENT_MODEL_BASE_URL: model.baseURL,
-      AGENT_MODEL: 'scripted-coder',
-      AGENT_SESSION_LEASE_MS: '3000',
-    };
-    const first = await createApi(apiEnv.parse(env));
-    const second = await createApi(apiEnv.parse(env));
+    const first = await apiWith(model, { AGENT_SESSION_LEASE_MS: '3000' });
+    const second = await apiWith(model, { AGENT_SESSION_LEASE_MS: '3000' });
     let firstOpen = true;
     try {
       await first.listen(0, '127.0.0.1');
@@ -407,19 +401,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       await loadModelScript(fileURLToPath(new URL('../../test/scripts/todo-e2e.json', import.meta.url))),
     );
     servers.push(model);
-    const api = await createApi(
-      apiEnv.parse({
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: db.url,
-        REDIS_URL: requireEnv('REDIS_URL'),
-        RUNNER_URL: runnerUrl,
-        RUNNER_TOKEN: TOKEN,
-        GATEWAY_SECRET: stack.secret,
-        TEMPLATES_DIR: `${repo}templates`,
-        AGENT_MODEL_BASE_URL: model.baseURL,
-        AGENT_MODEL: 'scripted-coder',
-      }),
-    );
+    const api = await apiWith(model);
     try {
       await api.listen(0, '127.0.0.1');
       const base = await api.getUrl();

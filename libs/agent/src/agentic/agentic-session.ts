@@ -1,14 +1,13 @@
 import { AgentError } from '../errors.js';
 import { streamModel } from '../providers/model-call.js';
 import { instructionTokens, promptBudgetTokens } from '../providers/prompt-budget.js';
-import { driveRun } from '../pipeline/drive-run.js';
 import { guardSandbox } from '../pipeline/guard-sandbox.js';
-import type { PhasicPipelineOptions, PipelineOutcome } from '../pipeline/phasic-pipeline.js';
+import type { PhasicPipelineOptions } from '../pipeline/phasic-pipeline.js';
 import { appFiles, sandboxFiles } from '../pipeline/pipeline-context.js';
 import type { Sandbox } from '../pipeline/ports.js';
 import { selectTemplate } from '../pipeline/select-template.js';
 import { SessionActor } from '../pipeline/session-actor.js';
-import type { SessionRunner } from '../pipeline/session-controller.js';
+import { SessionRuns } from '../pipeline/session-runs.js';
 import { currentFiles, type TSessionState, type TTranscriptEntry } from '../pipeline/session-state.js';
 import {
   AGENTIC_INSTRUCTIONS,
@@ -34,17 +33,17 @@ export type AgenticSessionOptions = Omit<PhasicPipelineOptions, 'config'> & { co
  * completed step and never runs a tool call twice; a step in flight is redone, model call and all.
  * Same surface as `PhasicPipeline`; one run at a time per instance.
  */
-export class AgenticSession implements SessionRunner {
-  private running = false;
+export class AgenticSession extends SessionRuns {
   private instanceId: string | undefined;
   private runtimeErrorsSince: string | undefined;
   private readonly sandbox: Sandbox;
 
   private constructor(
     private readonly options: AgenticSessionOptions,
-    private readonly actor: SessionActor,
+    actor: SessionActor,
     private readonly config = ZAgenticConfig.parse(options.config ?? {}),
   ) {
+    super(actor, options.events, 'agentic');
     if (options.templates.length === 0) throw new AgentError('CONFIG_INVALID', 'the agentic session needs a template');
     this.sandbox = guardSandbox(options.sandbox);
   }
@@ -58,68 +57,17 @@ export class AgenticSession implements SessionRunner {
     return new AgenticSession(options, actor);
   }
 
-  /** The session state (read it, do not change it). */
-  get state(): Readonly<TSessionState> {
-    return this.actor.state;
-  }
-
-  /** Starts a new session from the user's prompt; on a started session this is `resume`. */
-  generate(query: string, options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
-    return this.exclusive(async () => {
-      const { state } = this.actor;
-      if (state.query === '') {
-        state.query = query;
-        state.mode = 'agentic';
-        // The prompt is the one thing a resume cannot recreate: keep it before the first call.
-        await this.actor.checkpoint();
-      }
-      return this.drive(options.signal, () => this.run(options.signal));
+  /** A follow-up request continues the same transcript as a new request of the loop. */
+  protected async followUp(message: string): Promise<void> {
+    await this.actor.step(`agentic:${requestCount(this.actor.state)}:request`, (state) => {
+      state.transcript.push({ role: 'user', content: agenticFollowUp(message) });
+      state.conversation.push({ role: 'user', content: message });
+      return Promise.resolve();
     });
-  }
-
-  /** Continues from the checkpoint (after a crash, a stop or a failure). */
-  resume(options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
-    return this.exclusive(async () => {
-      if (this.actor.state.query === '') {
-        throw new AgentError('CHECKPOINT_INVALID', `session ${this.actor.state.sessionId} has nothing to resume`);
-      }
-      await this.options.events.emit({ type: 'generation_resumed', message: 'Resuming generation' });
-      return this.drive(options.signal, () => this.run(options.signal));
-    });
-  }
-
-  /** A follow-up request: continues the same transcript as a new request of the loop. */
-  sendMessage(message: string, options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
-    if (this.actor.state.query === '') return this.generate(message, options);
-    return this.exclusive(() =>
-      this.drive(options.signal, async () => {
-        await this.actor.step(`agentic:${requestCount(this.actor.state)}:request`, (state) => {
-          state.transcript.push({ role: 'user', content: agenticFollowUp(message) });
-          state.conversation.push({ role: 'user', content: message });
-          return Promise.resolve();
-        });
-        await this.run(options.signal);
-      }),
-    );
-  }
-
-  /** One run at a time: the flag is taken synchronously, before anything is awaited. */
-  private async exclusive(body: () => Promise<PipelineOutcome>): Promise<PipelineOutcome> {
-    if (this.running) throw new AgentError('SESSION_BUSY', 'this session is already running');
-    this.running = true;
-    try {
-      return await body();
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private drive(signal: AbortSignal | undefined, body: () => Promise<void>): Promise<PipelineOutcome> {
-    return driveRun(this.actor, this.options.events, signal, body);
   }
 
   /** Template and preview, then the loop for the latest request, then its answer. */
-  private async run(signal: AbortSignal | undefined): Promise<void> {
+  protected async run(signal: AbortSignal | undefined): Promise<void> {
     const { actor, options } = this;
     await actor.step('agentic:template', async (state) => {
       const { template } = selectTemplate(options.templates, state.query, undefined);

@@ -17,11 +17,11 @@ import {
   completionSummary,
   conversationRequest,
 } from './prompts.js';
-import { driveRun } from './drive-run.js';
 import { guardSandbox } from './guard-sandbox.js';
 import { runPhase } from './run-phase.js';
 import { selectTemplate } from './select-template.js';
 import { SessionActor } from './session-actor.js';
+import { SessionRuns } from './session-runs.js';
 import { currentFiles, filePurpose, type TSessionState } from './session-state.js';
 import { generateStructured } from './structured-output.js';
 
@@ -48,16 +48,16 @@ export interface PipelineOutcome {
  * continues where a crashed or stopped one left off. One run at a time per instance; the API's
  * session lease makes it one instance per session.
  */
-export class PhasicPipeline {
-  private running = false;
+export class PhasicPipeline extends SessionRuns {
   private instanceId: string | undefined;
   private readonly sandbox: Sandbox;
 
   private constructor(
     private readonly options: PhasicPipelineOptions,
-    private readonly actor: SessionActor,
+    actor: SessionActor,
     private readonly config = ZPipelineConfig.parse(options.config ?? {}),
   ) {
+    super(actor, options.events, 'phasic');
     if (options.templates.length === 0) throw new AgentError('CONFIG_INVALID', 'the pipeline needs a template');
     this.sandbox = guardSandbox(options.sandbox);
   }
@@ -71,66 +71,17 @@ export class PhasicPipeline {
     return new PhasicPipeline(options, actor);
   }
 
-  /** The session state (read it, do not change it). */
-  get state(): Readonly<TSessionState> {
-    return this.actor.state;
-  }
-
-  /** Starts a new session from the user's prompt; on a started session this is `resume`. */
-  generate(query: string, options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
-    return this.exclusive(async () => {
-      if (this.actor.state.query === '') {
-        this.actor.state.query = query;
-        // The prompt is the one thing a resume cannot recreate: keep it before the first call.
-        await this.actor.checkpoint();
-      }
-      return this.drive(options.signal, () => this.run(options.signal));
-    });
-  }
-
-  /** Continues from the checkpoint (after a crash, a stop or a failure). */
-  resume(options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
-    return this.exclusive(async () => {
-      if (this.actor.state.query === '') {
-        throw new AgentError('CHECKPOINT_INVALID', `session ${this.actor.state.sessionId} has nothing to resume`);
-      }
-      await this.options.events.emit({ type: 'generation_resumed', message: 'Resuming generation' });
-      return this.drive(options.signal, () => this.run(options.signal));
-    });
-  }
-
   /**
-   * A user message after (or instead of) the first generation: the conversation model answers
-   * (`conversation_response`) and, when the message asks for a change, an edit phase makes it.
-   * A crash before the answer is checkpointed loses the message: the caller sends it again.
+   * A follow-up: the conversation model answers (`conversation_response`) and, when the message
+   * asks for a change, an edit phase makes it. A crash before the answer is checkpointed loses
+   * the message: the caller sends it again.
    */
-  sendMessage(message: string, options: { signal?: AbortSignal } = {}): Promise<PipelineOutcome> {
-    if (this.actor.state.query === '') return this.generate(message, options);
-    return this.exclusive(() => {
-      const n = this.actor.state.completedSteps.filter((s) => s.startsWith('conversation:')).length;
-      return this.drive(options.signal, async () => {
-        await this.actor.step(`conversation:${n}`, (state) => this.converse(state, message, options.signal));
-        await this.run(options.signal);
-      });
-    });
+  protected async followUp(message: string, signal: AbortSignal | undefined): Promise<void> {
+    const n = this.actor.state.completedSteps.filter((s) => s.startsWith('conversation:')).length;
+    await this.actor.step(`conversation:${n}`, (state) => this.converse(state, message, signal));
   }
 
-  /** One run at a time: the flag is taken synchronously, before anything is awaited. */
-  private async exclusive(body: () => Promise<PipelineOutcome>): Promise<PipelineOutcome> {
-    if (this.running) throw new AgentError('SESSION_BUSY', 'this session is already running');
-    this.running = true;
-    try {
-      return await body();
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private drive(signal: AbortSignal | undefined, body: () => Promise<void>): Promise<PipelineOutcome> {
-    return driveRun(this.actor, this.options.events, signal, body);
-  }
-
-  private async run(signal: AbortSignal | undefined): Promise<void> {
+  protected async run(signal: AbortSignal | undefined): Promise<void> {
     const { actor, options, config } = this;
     const { registry, events, templates } = options;
 
