@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { ZAgentServerMessage, type TAgentServerMessage } from '@kiln/contracts';
+import { scriptPath, scriptedProvider, type TProviderKind } from '../providers/model-call-testing.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { InMemorySandbox } from '../testing/in-memory-sandbox.js';
 import { loadModelScript } from '../testing/model-script.js';
@@ -11,7 +11,7 @@ import type { Checkpoint, CheckpointStore, EventSink } from './ports.js';
 
 /** Test helpers for the pipeline: templates, a registry on the scripted server, event capture. */
 
-export const scriptPath = (name: string) => fileURLToPath(new URL(`../../test/scripts/${name}.json`, import.meta.url));
+export { scriptPath };
 
 export async function startScript(name: string): Promise<ScriptedModelServer> {
   return startScriptedModelServer(await loadModelScript(scriptPath(name)));
@@ -85,10 +85,10 @@ export function d1TableErrors(files: ReadonlyMap<string, string>) {
   return errors;
 }
 
-export function registryFor(server: ScriptedModelServer): ProviderRegistry {
+export function registryFor(server: ScriptedModelServer, kind: TProviderKind = 'openai-compatible'): ProviderRegistry {
   const choice = { provider: 'local', model: 'scripted-coder', contextWindow: 16_384, maxOutputTokens: 2048 };
   return new ProviderRegistry({
-    providers: [{ kind: 'openai-compatible', id: 'local', baseURL: server.baseURL }],
+    providers: [scriptedProvider(server, kind)],
     operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
     retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1000 },
     circuitBreaker: { failureThreshold: 5, cooldownMs: 60_000 },

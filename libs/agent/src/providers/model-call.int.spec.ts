@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { tool } from 'ai';
 import { z } from 'zod';
 import type { TAgentServerMessage } from '@kiln/contracts';
@@ -9,43 +8,16 @@ import { FILE_FORMAT_INSTRUCTIONS } from '../files/file-block-parser.js';
 import { FileOutputProcessor } from '../files/file-output-processor.js';
 import { loadModelScript } from '../testing/model-script.js';
 import { startScriptedModelServer, type ScriptedModelServer } from '../testing/scripted-model-server.js';
-import { generateModel, streamModel, type ModelStreamEvent } from './model-call.js';
-import type { TAgentModelsConfigInput } from './provider-config.js';
-import { ProviderRegistry, type ProviderRegistryOptions } from './provider-registry.js';
+import { generateModel, streamModel } from './model-call.js';
+import {
+  collect,
+  expectAbortStopsStream,
+  expectRetryAfterHonoured,
+  registryFor,
+  scriptPath,
+  user,
+} from './model-call-testing.js';
 import { UsageLedger } from './usage-ledger.js';
-
-const scriptPath = (name: string) => fileURLToPath(new URL(`../../test/scripts/${name}.json`, import.meta.url));
-
-function registryFor(
-  server: ScriptedModelServer,
-  overrides: Partial<Pick<TAgentModelsConfigInput, 'retry' | 'circuitBreaker'>> = {},
-  options: ProviderRegistryOptions = {},
-) {
-  const choice = {
-    provider: 'local',
-    model: 'scripted-coder',
-    contextWindow: 8192,
-    maxOutputTokens: 1024,
-    price: { inputPerMTok: 3, outputPerMTok: 15 },
-  };
-  return new ProviderRegistry(
-    {
-      providers: [{ kind: 'openai-compatible', id: 'local', baseURL: server.baseURL, apiKey: 'test-key' }],
-      operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
-      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 5_000, ...overrides.retry },
-      circuitBreaker: { failureThreshold: 3, cooldownMs: 60_000, ...overrides.circuitBreaker },
-    },
-    options,
-  );
-}
-
-async function collect(stream: AsyncIterable<ModelStreamEvent>): Promise<ModelStreamEvent[]> {
-  const events: ModelStreamEvent[] = [];
-  for await (const e of stream) events.push(e);
-  return events;
-}
-
-const user = (content: string) => [{ role: 'user' as const, content }];
 
 describe('provider calls against the scripted model server', () => {
   describe('streaming, tools, usage', () => {
@@ -218,38 +190,7 @@ describe('provider calls against the scripted model server', () => {
   });
 
   it('retries a 429 after the Retry-After the server sent, then succeeds', async () => {
-    const server = await startScriptedModelServer(await loadModelScript(scriptPath('rate-limited')));
-    try {
-      const ledger = new UsageLedger();
-      const registry = registryFor(server);
-      const events = await collect(
-        streamModel(registry, { operation: 'fixing', instructions: 'Fix.', messages: user('fix it'), ledger }),
-      );
-      const retry = events.find((e) => e.type === 'retrying');
-      assert.ok(retry && retry.type === 'retrying');
-      assert.equal(retry.statusCode, 429);
-      assert.ok(retry.delayMs >= 1000, `Retry-After: 1 must be respected, waited ${retry.delayMs} ms`);
-      assert.equal(
-        events
-          .filter((e) => e.type === 'text')
-          .map((e) => (e.type === 'text' ? e.text : ''))
-          .join(''),
-        'after the rate limit',
-      );
-      assert.deepEqual(
-        server.requests.map((r) => r.status),
-        [429, 200],
-      );
-      // The time between the two requests is the server's view of the wait.
-      assert.ok(server.requests[1]!.at - server.requests[0]!.at >= 990);
-      const entry = ledger.snapshot().entries[0]!;
-      assert.equal(entry.failedAttempts, 1);
-      assert.equal(entry.calls, 1);
-      // A 429 is the provider saying "slow down", not failing: the circuit stays closed.
-      assert.equal(registry.breaker('local').state, 'closed');
-    } finally {
-      await server.close();
-    }
+    await expectRetryAfterHonoured();
   });
 
   it('does not retry a stream that fails after text was delivered, and no half file is written', async () => {
@@ -323,45 +264,6 @@ describe('provider calls against the scripted model server', () => {
   });
 
   it('stops a stream within 1 s of its AbortSignal firing, and the next call works', async () => {
-    const server = await startScriptedModelServer(await loadModelScript(scriptPath('slow-stream')));
-    try {
-      const registry = registryFor(server, {}, { now: () => performance.now() });
-      const controller = new AbortController();
-      let abortedAt = 0;
-      const events: ModelStreamEvent[] = [];
-      for await (const event of streamModel(registry, {
-        operation: 'phaseGeneration',
-        instructions: 'Write.',
-        messages: user('write a long text'),
-        signal: controller.signal,
-      })) {
-        events.push(event);
-        if (event.type === 'text' && abortedAt === 0) {
-          abortedAt = performance.now();
-          controller.abort();
-        }
-      }
-      const last = events.at(-1);
-      assert.ok(last?.type === 'aborted', `stream must end with an aborted event, ended with ${last?.type}`);
-      assert.ok(last.at - abortedAt < 1000, `aborted event ${Math.round(last.at - abortedAt)} ms after abort()`);
-      assert.equal(
-        events.some((e) => e.type === 'finish'),
-        false,
-      );
-
-      const closed = await server.waitForClientClose(1, 2_000);
-      assert.ok(closed, 'the server must see the client hang up');
-      assert.ok(closed.chunksSent < 10, `server kept streaming: ${closed.chunksSent} chunks`);
-      assert.equal(registry.breaker('local').state, 'closed', 'a cancellation is not a provider failure');
-
-      const resumed = await generateModel(registry, {
-        operation: 'phaseGeneration',
-        instructions: 'Write.',
-        messages: user('resume'),
-      });
-      assert.equal(resumed.text, 'resumed');
-    } finally {
-      await server.close();
-    }
+    await expectAbortStopsStream();
   });
 });

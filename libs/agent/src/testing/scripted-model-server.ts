@@ -1,16 +1,38 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ZModelScript, type TModelScript, type TModelScriptInput } from './model-script.js';
+import { ZModelScript, type TModelScript, type TModelScriptInput, type TScriptTurn } from './model-script.js';
+import { anthropicProtocol } from './protocols/anthropic.js';
+import { geminiProtocol } from './protocols/gemini.js';
+import { openaiModelList, openaiProtocol } from './protocols/openai.js';
+import {
+  cut,
+  lastMessageText,
+  lastUserText,
+  type FixtureError,
+  type ParsedRequest,
+  type PlannedReply,
+  type ProtocolName,
+  type StreamEncoder,
+  type WireProtocol,
+} from './protocols/wire-protocol.js';
 
 /**
- * TEST FIXTURE. An OpenAI-compatible chat completions server on 127.0.0.1 that replays a script
- * instead of running a model: `POST /v1/chat/completions` (SSE streaming and plain JSON, tool
- * calls, usage), `GET /v1/models`. It can fail on cue (429/5xx with Retry-After) and pace its
- * chunks, so that the real provider code is exercised against a real HTTP server.
+ * TEST FIXTURE. A model server on 127.0.0.1 that replays a script instead of running a model, in
+ * three wire protocols so that the real provider code is exercised against a real HTTP server:
+ * OpenAI chat completions (`POST /v1/chat/completions`, `GET /v1/models`), Anthropic Messages
+ * (`POST /v1/messages`) and Gemini (`POST /v1/models/<model>:generateContent` and
+ * `:streamGenerateContent?alt=sse`) — plain JSON and SSE streaming, tool calls, usage. It can fail
+ * on cue (429/5xx with Retry-After) and pace or drop its chunks, the same script for every protocol.
  */
+
+const PROTOCOLS: WireProtocol[] = [openaiProtocol, anthropicProtocol, geminiProtocol];
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
 export interface RecordedRequest {
   at: number;
+  /** The wire protocol the request came in. */
+  protocol: ProtocolName;
   stream: boolean;
   model: string;
   lastUserMessage: string;
@@ -27,7 +49,7 @@ export interface RecordedRequest {
 }
 
 export interface ScriptedModelServer {
-  /** `http://127.0.0.1:<port>/v1`, the base URL for an openai-compatible provider. */
+  /** `http://127.0.0.1:<port>/v1`, the base URL for an openai-compatible, anthropic or google provider. */
   baseURL: string;
   requests: RecordedRequest[];
   /** Remaining uses per turn (0 = used up). */
@@ -35,13 +57,6 @@ export interface ScriptedModelServer {
   /** Resolves once the server noticed `n` client disconnects (or after `timeoutMs`). */
   waitForClientClose(n?: number, timeoutMs?: number): Promise<RecordedRequest | undefined>;
   close(): Promise<void>;
-}
-
-interface ChatBody {
-  model?: string;
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-  messages?: { role: string; content: unknown; tool_calls?: { function?: { name?: string; arguments?: string } }[] }[];
 }
 
 export async function startScriptedModelServer(
@@ -55,34 +70,45 @@ export async function startScriptedModelServer(
   let nextId = 1;
 
   const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: 'fixture_error' } });
-      else res.destroy();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const protocol = PROTOCOLS.find((p) => p.handles(req.method ?? '', url));
+    void handle(req, res, url, protocol).catch((error: unknown) => {
+      if (!res.headersSent) {
+        const body = (protocol ?? openaiProtocol).errorBody({
+          status: 500,
+          message: String(error),
+          type: 'fixture_error',
+        });
+        sendJson(res, 500, body);
+      } else res.destroy();
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    protocol: WireProtocol | undefined,
+  ): Promise<void> {
     if (req.method === 'GET' && url.pathname === '/v1/models') {
-      sendJson(res, 200, {
-        object: 'list',
-        data: script.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'kiln-scripted' })),
-      });
+      sendJson(res, 200, openaiModelList(script.models));
       return;
     }
-    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') {
-      sendJson(res, 404, { error: { message: `no route ${req.method} ${url.pathname}`, type: 'not_found' } });
+    if (!protocol) {
+      const message = `no route ${req.method} ${url.pathname}`;
+      sendJson(res, 404, openaiProtocol.errorBody({ status: 404, message, type: 'not_found' }));
       return;
     }
-    const body = JSON.parse(await readBody(req)) as ChatBody;
-    const lastUserMessage = lastUserText(body);
-    const lastMessage = lastMessageText(body);
+    const body = JSON.parse(await readBody(req)) as unknown;
+    const request = protocol.parse(body, url);
+    const lastUserMessage = lastUserText(request.messages);
     const record: RecordedRequest = {
       at: Date.now(),
-      stream: body.stream === true,
-      model: body.model ?? '',
+      protocol: protocol.name,
+      stream: request.stream,
+      model: request.model ?? '',
       lastUserMessage,
-      lastMessage,
+      lastMessage: lastMessageText(request.messages),
       turn: undefined,
       outcome: 'unmatched',
       status: 0,
@@ -99,16 +125,14 @@ export async function startScriptedModelServer(
         for (const w of closeWaiters.splice(0)) w();
       }
     });
+    const fail = (error: FixtureError, headers: Record<string, string> = {}) =>
+      sendJson(res, error.status, protocol.errorBody(error), headers);
 
-    const index = pickTurn(script, uses, lastUserMessage, lastMessage);
+    const index = pickTurn(script, uses, lastUserMessage, record.lastMessage);
     if (index === undefined) {
       record.status = 422;
-      sendJson(res, 422, {
-        error: {
-          message: `scripted server: no turn left for "${lastUserMessage.slice(0, 80)}"`,
-          type: 'script_exhausted',
-        },
-      });
+      const message = `scripted server: no turn left for "${lastUserMessage.slice(0, 80)}"`;
+      fail({ status: 422, message, type: 'script_exhausted' });
       return;
     }
     uses[index]! -= 1;
@@ -122,104 +146,18 @@ export async function startScriptedModelServer(
       record.status = turn.error.status;
       const headers: Record<string, string> = {};
       if (turn.error.retryAfter !== undefined) headers['retry-after'] = String(turn.error.retryAfter);
-      sendJson(
-        res,
-        turn.error.status,
-        { error: { message: turn.error.message, type: 'scripted_error', code: turn.error.status } },
-        headers,
-      );
+      fail({ status: turn.error.status, message: turn.error.message, type: 'scripted_error' }, headers);
       return;
     }
-    const reply = turn.reply!;
-    const id = `chatcmpl-scripted-${nextId++}`;
-    const model = body.model ?? script.models[0] ?? 'scripted-model';
-    const content = reply.chunks ? reply.chunks.join('') : (reply.content ?? '');
-    const toolCalls = reply.toolCalls.map((c, i) => ({
-      id: c.id ?? `call_${id}_${i}`,
-      type: 'function' as const,
-      function: {
-        name: c.name,
-        arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
-      },
-    }));
-    const finishReason = reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
-    const usage = reply.usage ?? {
-      prompt_tokens: Math.ceil(JSON.stringify(body.messages ?? []).length / 4),
-      completion_tokens: Math.ceil(
-        (content.length + toolCalls.reduce((n, c) => n + c.function.arguments.length, 0)) / 4,
-      ),
-    };
-    const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-    const created = Math.floor(Date.now() / 1000);
+    const reply = planReply(turn, request, `${protocol.idPrefix}${nextId++}`, script.models[0]);
     record.status = 200;
-
     if (!record.stream) {
       record.outcome = 'replied';
-      sendJson(res, 200, {
-        id,
-        object: 'chat.completion',
-        created,
-        model,
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: content === '' && toolCalls.length > 0 ? null : content,
-              ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-            },
-            finish_reason: finishReason,
-          },
-        ],
-        usage: fullUsage,
-      });
+      sendJson(res, 200, protocol.replyBody(reply));
       return;
     }
-
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
-    const chunk = (delta: unknown, finish: string | null = null) =>
-      send({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model,
-        choices: [{ index: 0, delta, finish_reason: finish }],
-      });
-
-    chunk({ role: 'assistant', content: '' });
-    const pieces = reply.chunks ?? cut(content, reply.chunkSize);
-    for (const piece of pieces) {
-      if (turn.chunkDelayMs > 0) await delay(turn.chunkDelayMs);
-      if (closed) return;
-      chunk({ content: piece });
-      record.chunksSent += 1;
-      if (turn.dropAfterChunks !== undefined && record.chunksSent >= turn.dropAfterChunks) {
-        record.outcome = 'dropped';
-        // Let what was written reach the client first, then cut the connection without an end.
-        await new Promise<void>((resolve) => res.write('', () => resolve()));
-        res.socket?.destroy();
-        return;
-      }
-    }
-    for (const [i, call] of toolCalls.entries()) {
-      if (turn.chunkDelayMs > 0) await delay(turn.chunkDelayMs);
-      if (closed) return;
-      chunk({
-        tool_calls: [
-          { index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
-        ],
-      });
-      for (const part of cut(call.function.arguments, Math.max(1, Math.ceil(call.function.arguments.length / 2)))) {
-        chunk({ tool_calls: [{ index: i, function: { arguments: part } }] });
-      }
-      record.chunksSent += 1;
-    }
-    chunk({}, finishReason);
-    if (body.stream_options?.include_usage)
-      send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: fullUsage });
-    res.end('data: [DONE]\n\n');
-    record.outcome = 'replied';
+    res.writeHead(200, SSE_HEADERS);
+    await streamReply(res, turn, reply, protocol.streamEncoder(reply, request), record, () => closed);
   }
 
   // Loopback only: this is a fixture, never something to expose.
@@ -269,30 +207,74 @@ function matches(pattern: string | undefined, text: string): boolean {
   return pattern === undefined || new RegExp(pattern, 'i').test(text);
 }
 
-function lastUserText(body: ChatBody): string {
-  const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
-  return last ? contentText(last.content) : '';
+/** The script's reply for one request, resolved once and written by whichever protocol it came in. */
+function planReply(
+  turn: TScriptTurn,
+  request: ParsedRequest,
+  id: string,
+  defaultModel: string | undefined,
+): PlannedReply {
+  const reply = turn.reply!;
+  const content = reply.chunks ? reply.chunks.join('') : (reply.content ?? '');
+  const toolCalls = reply.toolCalls.map((c, i) => ({
+    id: c.id ?? `call_${id}_${i}`,
+    name: c.name,
+    arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+  }));
+  return {
+    id,
+    model: request.model ?? defaultModel ?? 'scripted-model',
+    created: Math.floor(Date.now() / 1000),
+    content,
+    pieces: reply.chunks ?? cut(content, reply.chunkSize),
+    toolCalls,
+    finishReason: reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
+    usage: reply.usage ?? {
+      prompt_tokens: Math.ceil(request.promptChars / 4),
+      completion_tokens: Math.ceil((content.length + toolCalls.reduce((n, c) => n + c.arguments.length, 0)) / 4),
+    },
+  };
 }
 
-function lastMessageText(body: ChatBody): string {
-  const last = body.messages?.at(-1);
-  if (!last) return '';
-  const calls = (last.tool_calls ?? []).map((c) => `${c.function?.name ?? ''}(${c.function?.arguments ?? ''})`);
-  return [contentText(last.content), ...calls].filter((t) => t !== '').join('\n');
-}
-
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content.map((p: { type?: string; text?: string }) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+/**
+ * Streams a reply frame by frame at the turn's pace. Text pieces count as chunks (and can be
+ * dropped after); a tool call counts as one. Stops writing as soon as the client has gone.
+ */
+async function streamReply(
+  res: ServerResponse,
+  turn: TScriptTurn,
+  reply: PlannedReply,
+  encoder: StreamEncoder,
+  record: RecordedRequest,
+  closed: () => boolean,
+): Promise<void> {
+  const write = (frames: string[]) => {
+    for (const frame of frames) res.write(frame);
+  };
+  write(encoder.start());
+  for (const piece of reply.pieces) {
+    if (turn.chunkDelayMs > 0) await delay(turn.chunkDelayMs);
+    if (closed()) return;
+    write(encoder.text(piece));
+    record.chunksSent += 1;
+    if (turn.dropAfterChunks !== undefined && record.chunksSent >= turn.dropAfterChunks) {
+      record.outcome = 'dropped';
+      // Let what was written reach the client first, then cut the connection without an end.
+      await new Promise<void>((resolve) => res.write('', () => resolve()));
+      res.socket?.destroy();
+      return;
+    }
   }
-  return '';
-}
-
-function cut(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
+  for (const [i, call] of reply.toolCalls.entries()) {
+    if (turn.chunkDelayMs > 0) await delay(turn.chunkDelayMs);
+    if (closed()) return;
+    write(encoder.toolCall(call, i));
+    record.chunksSent += 1;
+  }
+  const tail = encoder.end();
+  write(tail.slice(0, -1));
+  res.end(tail.at(-1));
+  record.outcome = 'replied';
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -3,7 +3,8 @@ import { startScriptedModelServer } from './scripted-model-server.js';
 
 /**
  * Offline demos: `node libs/agent/dist/testing/serve-script.js <script.json> [port]` serves a
- * script on 127.0.0.1 until interrupted; point an openai-compatible provider at the printed URL.
+ * script on 127.0.0.1 until interrupted; point an openai-compatible, anthropic or google provider
+ * at the printed URL.
  */
 const [scriptPath, port] = process.argv.slice(2);
 if (!scriptPath) {
