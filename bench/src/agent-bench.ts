@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  AgenticSession,
-  InMemoryCheckpointStore,
-  PhasicPipeline,
-  ProviderRegistry,
-  currentFiles,
-} from '@kiln/agent';
+import { AgenticSession, InMemoryCheckpointStore, PhasicPipeline, ProviderRegistry, currentFiles } from '@kiln/agent';
 import { loadModelScript, startScriptedModelServer } from '@kiln/agent/testing';
 import type { TAgentServerMessage } from '@kiln/contracts';
 import { RunnerClient, RunnerSandbox, loadPipelineTemplates } from '@kiln/runner-client';

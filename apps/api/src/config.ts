@@ -49,11 +49,17 @@ export const apiEnv = defineEnv('API (apps/api)', {
     default: 'templates',
     description: 'Templates the agent chooses from (the same folder the runner creates instances from).',
   },
+  AGENT_PROVIDER: {
+    schema: z.enum(['openai-compatible', 'anthropic', 'google']),
+    default: 'openai-compatible',
+    description:
+      'How the agent talks to its model: `openai-compatible` (Ollama, vLLM, LM Studio, LiteLLM, OpenAI), `anthropic` or `google` (Gemini).',
+  },
   AGENT_MODEL_BASE_URL: {
     schema: envUrl(['http', 'https']),
     optional: true,
     description:
-      'OpenAI-compatible endpoint of the model the agent uses (Ollama, vLLM, LM Studio, OpenAI, LiteLLM), e.g. `http://127.0.0.1:11434/v1`.',
+      'Endpoint of the model the agent uses, e.g. `http://127.0.0.1:11434/v1` for Ollama. Required for `openai-compatible`; for `anthropic` and `google` it overrides their public endpoint (a proxy, a gateway).',
   },
   AGENT_MODEL: { schema: z.string().min(1), optional: true, description: 'Model name at that endpoint.' },
   AGENT_MODEL_API_KEY: {
@@ -61,6 +67,12 @@ export const apiEnv = defineEnv('API (apps/api)', {
     optional: true,
     secret: true,
     description: 'API key for that endpoint, when it needs one.',
+  },
+  AGENT_MODELS_FILE: {
+    schema: z.string().min(1),
+    optional: true,
+    description:
+      "A JSON file with several providers and a model per operation (blueprint, phaseGeneration, fixing, conversation), each with its context window and price, in libs/agent's `ZAgentModelsConfig` shape. Overrides the single-model variables above.",
   },
   AGENT_MODEL_CONTEXT_WINDOW: {
     schema: envPositiveInt,

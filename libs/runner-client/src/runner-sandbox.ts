@@ -86,7 +86,9 @@ export class RunnerSandbox implements Sandbox {
       const url = new URL(path.slice(1), base.endsWith('/') ? base : `${base}/`);
       try {
         const res = await fetch(url, {
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) : AbortSignal.timeout(PROBE_TIMEOUT_MS),
+          signal: signal
+            ? AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)])
+            : AbortSignal.timeout(PROBE_TIMEOUT_MS),
           redirect: 'manual',
         });
         const body = await res.text();

@@ -17,9 +17,9 @@ import type { DataSource } from 'typeorm';
 import { ConflictError, DependencyUnavailableError, NotFoundError } from '../common/errors.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { REDIS } from '../redis/redis.module.js';
+import { agentModels } from './agent-models.js';
 import { PgCheckpointStore, type SessionOwnerRecord } from './pg-checkpoint-store.js';
 import { SessionLeases } from './session-lease.js';
-
 
 interface LiveSession {
   id: string;
@@ -46,6 +46,7 @@ export class AgentSessions implements OnModuleDestroy {
   private readonly sessions = new Map<string, Promise<LiveSession>>();
   private readonly leases: SessionLeases;
   private templates: Promise<PipelineTemplate[]> | undefined;
+  private registry: Promise<ProviderRegistry> | undefined;
   private readonly evictor: NodeJS.Timeout;
 
   constructor(
@@ -151,7 +152,7 @@ export class AgentSessions implements OnModuleDestroy {
 
   /** Takes the session's lease and opens its runner on the session's checkpoint (or a new state). */
   private async open(id: string, owner: SessionOwnerRecord, prompt?: string): Promise<LiveSession> {
-    const { runner, registry, secret } = this.dependencies();
+    const { runner, registry, secret } = await this.dependencies();
     const templates = await this.loadTemplates();
     const acquired = await this.leases.acquire(id, () => {
       // Another process has it now: stop here (its checkpoints win) and forget the session.
@@ -217,34 +218,24 @@ export class AgentSessions implements OnModuleDestroy {
     return this.templates;
   }
 
-  private dependencies(): { runner: RunnerClient; registry: ProviderRegistry; secret: string } {
+  /**
+   * The runner, the models and the gateway secret. One registry per process: its circuit breakers
+   * see every session's calls (each session keeps its own usage ledger).
+   */
+  private async dependencies(): Promise<{ runner: RunnerClient; registry: ProviderRegistry; secret: string }> {
     const c = this.config;
-    const missing = (
-      ['RUNNER_URL', 'RUNNER_TOKEN', 'GATEWAY_SECRET', 'AGENT_MODEL_BASE_URL', 'AGENT_MODEL'] as const
-    ).filter((name) => !c[name]);
+    const missing = (['RUNNER_URL', 'RUNNER_TOKEN', 'GATEWAY_SECRET'] as const).filter((name) => !c[name]);
     if (missing.length > 0) throw new DependencyUnavailableError(`the agent (set ${missing.join(', ')})`, undefined);
-    const window = c.AGENT_MODEL_CONTEXT_WINDOW;
-    const choice = {
-      provider: 'model',
-      model: c.AGENT_MODEL ?? '',
-      contextWindow: window,
-      // A quarter of the window for the answer, at most 8k tokens: a phase's files fit, the
-      // prompt keeps the rest.
-      maxOutputTokens: Math.min(8192, Math.floor(window / 4)),
-    };
+    this.registry ??= agentModels(c).then(
+      (models) => new ProviderRegistry(models),
+      (err: unknown) => {
+        this.registry = undefined;
+        throw err;
+      },
+    );
     return {
       runner: new RunnerClient(c.RUNNER_URL ?? '', c.RUNNER_TOKEN ?? ''),
-      registry: new ProviderRegistry({
-        providers: [
-          {
-            kind: 'openai-compatible',
-            id: 'model',
-            baseURL: c.AGENT_MODEL_BASE_URL ?? '',
-            ...(c.AGENT_MODEL_API_KEY ? { apiKey: c.AGENT_MODEL_API_KEY } : {}),
-          },
-        ],
-        operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
-      }),
+      registry: await this.registry,
       secret: c.GATEWAY_SECRET ?? '',
     };
   }

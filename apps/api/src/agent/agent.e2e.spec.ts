@@ -24,7 +24,6 @@ import { apiEnv } from '../config.js';
 import { createApi } from '../create-api.js';
 import { PgCheckpointStore } from './pg-checkpoint-store.js';
 
-
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const socket = process.env['DOCKER_SOCKET'] ?? '/var/run/docker.sock';
 const skip = !existsSync(socket) && !process.env['CI'] ? `no Docker engine at ${socket}` : undefined;
@@ -300,13 +299,24 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as TAgentServerMessage);
       assert.ok(events.every((e) => ZAgentServerMessage.safeParse(e).success));
-      assert.equal(events.at(-1)?.type, 'generation_complete', JSON.stringify(events.filter((e) => e.type === 'error')));
+      assert.equal(
+        events.at(-1)?.type,
+        'generation_complete',
+        JSON.stringify(events.filter((e) => e.type === 'error')),
+      );
 
       // The tool calls, as the client saw them: the first check found the failing query.
       const tools = events.flatMap((e) => (e.type === 'conversation_response' && e.tool ? [e.tool] : []));
       assert.deepEqual(
         tools.map((t) => t.name),
-        ['list_files', ...Array<string>(5).fill('write_file'), 'get_errors', 'edit_file', 'get_errors', 'deploy_preview'],
+        [
+          'list_files',
+          ...Array<string>(5).fill('write_file'),
+          'get_errors',
+          'edit_file',
+          'get_errors',
+          'deploy_preview',
+        ],
       );
       assert.match(tools[6]?.result ?? '', /GET \/api\/todos.*no such table: todo/s);
       assert.match(tools[8]?.result ?? '', /^no errors/);
@@ -322,7 +332,9 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
         ['file the taxes', 3],
         ['water the plants', 1],
       ]);
-      assert.deepEqual(await stack.d1.listTables({ appId: data.appId, resourceId: 'app' }), [{ name: 'todos', rows: 2 }]);
+      assert.deepEqual(await stack.d1.listTables({ appId: data.appId, resourceId: 'app' }), [
+        { name: 'todos', rows: 2 },
+      ]);
     } finally {
       await api.close();
     }
@@ -378,7 +390,11 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as TAgentServerMessage);
       assert.equal(events[0]?.type, 'generation_resumed');
-      assert.equal(events.at(-1)?.type, 'generation_complete', JSON.stringify(events.filter((e) => e.type === 'error')));
+      assert.equal(
+        events.at(-1)?.type,
+        'generation_complete',
+        JSON.stringify(events.filter((e) => e.type === 'error')),
+      );
 
       const answered = (prefix: string) =>
         model.requests.filter((r) => r.lastUserMessage.startsWith(prefix) && r.outcome === 'replied').length;

@@ -95,7 +95,11 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
       });
     }
     if (phase.kind !== 'review') {
-      await ctx.events.emit({ type: 'phase_implemented', message: `Implemented ${phase.name}`, phase: conceptOf(phase) });
+      await ctx.events.emit({
+        type: 'phase_implemented',
+        message: `Implemented ${phase.name}`,
+        phase: conceptOf(phase),
+      });
     }
     if (unchangedReview) return;
     const readiness = await ctx.sandbox.waitForReady(ctx.instanceId, {

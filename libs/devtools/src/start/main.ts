@@ -88,7 +88,10 @@ async function startApps(
   const apiUrl = `http://${host}:${config.API_PORT}`;
   const runnerUrl = `http://${host}:${config.RUNNER_PORT}`;
   const templatesDir = join(repoRoot, 'templates');
-  const secrets = { gatewaySecret: await secret(home, 'gateway-secret'), runnerToken: await secret(home, 'runner-token') };
+  const secrets = {
+    gatewaySecret: await secret(home, 'gateway-secret'),
+    runnerToken: await secret(home, 'runner-token'),
+  };
   await launch(
     'api',
     [join(repoRoot, 'apps/api/dist/main.js')],

@@ -80,7 +80,10 @@ describe('npm start on embedded defaults', () => {
     model = startChild(
       'model',
       process.execPath,
-      [join(repoRoot, 'libs/agent/dist/testing/serve-script.js'), join(repoRoot, 'apps/api/test/scripts/todo-e2e.json')],
+      [
+        join(repoRoot, 'libs/agent/dist/testing/serve-script.js'),
+        join(repoRoot, 'apps/api/test/scripts/todo-e2e.json'),
+      ],
       { onLine: (line) => lines.push(line) },
     );
     await waitFor('model', () => Promise.resolve(lines.some((l) => l.includes('http://'))), {

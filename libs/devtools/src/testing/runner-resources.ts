@@ -29,7 +29,11 @@ export function removeRunnerResources(runnerName: string): void {
   for (const id of docker('network', 'ls', '-q', '--no-trunc', '--filter', label)) {
     docker('network', 'rm', id);
     const chain = `KILN-br-${id.slice(0, 12)}`;
-    for (const args of [['-D', 'INPUT', '-i', `br-${id.slice(0, 12)}`, '-j', chain], ['-F', chain], ['-X', chain]])
+    for (const args of [
+      ['-D', 'INPUT', '-i', `br-${id.slice(0, 12)}`, '-j', chain],
+      ['-F', chain],
+      ['-X', chain],
+    ])
       spawnSync('iptables', ['-w', '5', ...args], { stdio: 'ignore' });
   }
   const volumes = docker('volume', 'ls', '-q', '--filter', label);
