@@ -102,6 +102,27 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     );
   }
 
+  /** POST /api/agent on an API process; answers the session's ids and events URL. */
+  async function startThroughApi(base: string, body: object) {
+    const started = await fetch(`${base}/api/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(started.status, 201, await started.clone().text());
+    return ((await started.json()) as { data: { sessionId: string; appId: string; eventsUrl: string } }).data;
+  }
+
+  /** A session's NDJSON event stream, read to its end (the end of the current run). */
+  async function eventsThroughApi(url: string): Promise<TAgentServerMessage[]> {
+    const stream = await fetch(url);
+    assert.equal(stream.headers.get('content-type')?.split(';')[0], 'application/x-ndjson');
+    return (await stream.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as TAgentServerMessage);
+  }
+
   /** Adds todos through the preview's API and reads them back (most urgent first). */
   async function todosThrough(preview: string): Promise<[string, number][]> {
     for (const [title, priority] of [
@@ -287,17 +308,12 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     try {
       await api.listen(0, '127.0.0.1');
       const base = await api.getUrl();
-      const started = await fetch(`${base}/api/agent`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ prompt: 'a todo app with a D1 table', userId: 'heidi', mode: 'agentic' }),
+      const data = await startThroughApi(base, {
+        prompt: 'a todo app with a D1 table',
+        userId: 'heidi',
+        mode: 'agentic',
       });
-      assert.equal(started.status, 201);
-      const { data } = (await started.json()) as { data: { sessionId: string; appId: string; eventsUrl: string } };
-      const events = (await (await fetch(`${base}${data.eventsUrl}`)).text())
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as TAgentServerMessage);
+      const events = await eventsThroughApi(`${base}${data.eventsUrl}`);
       assert.ok(events.every((e) => ZAgentServerMessage.safeParse(e).success));
       assert.equal(
         events.at(-1)?.type,
@@ -352,12 +368,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       await first.listen(0, '127.0.0.1');
       await second.listen(0, '127.0.0.1');
       const [a, b] = [await first.getUrl(), await second.getUrl()];
-      const started = await fetch(`${a}/api/agent`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ prompt: 'a todo app with a D1 table', userId: 'grace' }),
-      });
-      const { data } = (await started.json()) as { data: { sessionId: string; eventsUrl: string } };
+      const data = await startThroughApi(a, { prompt: 'a todo app with a D1 table', userId: 'grace' });
       const send = (base: string, type: string) =>
         fetch(`${base}/api/agent/${data.sessionId}/messages`, {
           method: 'POST',
@@ -385,10 +396,7 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       await first.close();
       firstOpen = false;
       assert.equal((await send(b, 'resume_generation')).status, 202);
-      const events = (await (await fetch(`${b}${data.eventsUrl}`)).text())
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as TAgentServerMessage);
+      const events = await eventsThroughApi(`${b}${data.eventsUrl}`);
       assert.equal(events[0]?.type, 'generation_resumed');
       assert.equal(
         events.at(-1)?.type,
@@ -421,20 +429,8 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
     try {
       await api.listen(0, '127.0.0.1');
       const base = await api.getUrl();
-      const started = await fetch(`${base}/api/agent`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ prompt: 'a todo app with a D1 table', userId: 'frank' }),
-      });
-      assert.equal(started.status, 201);
-      const { data } = (await started.json()) as { data: { sessionId: string; eventsUrl: string } };
-
-      const stream = await fetch(`${base}${data.eventsUrl}`);
-      assert.equal(stream.headers.get('content-type')?.split(';')[0], 'application/x-ndjson');
-      const events = (await stream.text())
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as TAgentServerMessage);
+      const data = await startThroughApi(base, { prompt: 'a todo app with a D1 table', userId: 'frank' });
+      const events = await eventsThroughApi(`${base}${data.eventsUrl}`);
       assert.ok(events.every((e) => ZAgentServerMessage.safeParse(e).success));
       assert.equal(events[0]?.type, 'generation_started');
       assert.equal(events.at(-1)?.type, 'generation_complete');

@@ -6,7 +6,7 @@ import type { PhasicPipelineOptions } from '../pipeline/phasic-pipeline.js';
 import { appFiles, sandboxFiles } from '../pipeline/pipeline-context.js';
 import type { Sandbox } from '../pipeline/ports.js';
 import { selectTemplate } from '../pipeline/select-template.js';
-import { SessionActor } from '../pipeline/session-actor.js';
+import type { SessionActor } from '../pipeline/session-actor.js';
 import { SessionRuns } from '../pipeline/session-runs.js';
 import { currentFiles, type TSessionState, type TTranscriptEntry } from '../pipeline/session-state.js';
 import {
@@ -50,11 +50,7 @@ export class AgenticSession extends SessionRuns {
 
   /** Opens the session: its last checkpoint, or a new state. A phasic session is refused. */
   static async open(options: AgenticSessionOptions): Promise<AgenticSession> {
-    const actor = await SessionActor.open(options.checkpoints, options.sessionId);
-    if (actor.state.query !== '' && actor.state.mode !== 'agentic') {
-      throw new AgentError('CONFIG_INVALID', `session ${options.sessionId} runs in ${actor.state.mode} mode`);
-    }
-    return new AgenticSession(options, actor);
+    return new AgenticSession(options, await SessionRuns.openActor(options.checkpoints, options.sessionId, 'agentic'));
   }
 
   /** A follow-up request continues the same transcript as a new request of the loop. */

@@ -20,7 +20,7 @@ import {
 import { guardSandbox } from './guard-sandbox.js';
 import { runPhase } from './run-phase.js';
 import { selectTemplate } from './select-template.js';
-import { SessionActor } from './session-actor.js';
+import type { SessionActor } from './session-actor.js';
 import { SessionRuns } from './session-runs.js';
 import { currentFiles, filePurpose, type TSessionState } from './session-state.js';
 import { generateStructured } from './structured-output.js';
@@ -64,11 +64,7 @@ export class PhasicPipeline extends SessionRuns {
 
   /** Opens the session: its last checkpoint, or a new state. An agentic session is refused. */
   static async open(options: PhasicPipelineOptions): Promise<PhasicPipeline> {
-    const actor = await SessionActor.open(options.checkpoints, options.sessionId);
-    if (actor.state.mode !== 'phasic') {
-      throw new AgentError('CONFIG_INVALID', `session ${options.sessionId} runs in ${actor.state.mode} mode`);
-    }
-    return new PhasicPipeline(options, actor);
+    return new PhasicPipeline(options, await SessionRuns.openActor(options.checkpoints, options.sessionId, 'phasic'));
   }
 
   /**

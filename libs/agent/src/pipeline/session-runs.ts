@@ -1,8 +1,8 @@
 import { AgentError } from '../errors.js';
 import { driveRun } from './drive-run.js';
 import type { PipelineOutcome } from './phasic-pipeline.js';
-import type { EventSink } from './ports.js';
-import type { SessionActor } from './session-actor.js';
+import type { CheckpointStore, EventSink } from './ports.js';
+import { SessionActor } from './session-actor.js';
 import type { SessionRunner } from './session-controller.js';
 import type { TSessionState } from './session-state.js';
 
@@ -19,6 +19,19 @@ export abstract class SessionRuns implements SessionRunner {
     protected readonly events: EventSink,
     private readonly mode: TSessionState['mode'],
   ) {}
+
+  /** The session's actor from its last checkpoint (or a new state); a session of the other mode is refused. */
+  protected static async openActor(
+    checkpoints: CheckpointStore,
+    sessionId: string,
+    mode: TSessionState['mode'],
+  ): Promise<SessionActor> {
+    const actor = await SessionActor.open(checkpoints, sessionId);
+    if (actor.state.query !== '' && actor.state.mode !== mode) {
+      throw new AgentError('CONFIG_INVALID', `session ${sessionId} runs in ${actor.state.mode} mode, not ${mode}`);
+    }
+    return actor;
+  }
 
   /** The session state (read it, do not change it). */
   get state(): Readonly<TSessionState> {
