@@ -1,10 +1,8 @@
 import { AgentError } from '../errors.js';
 import { streamModel } from '../providers/model-call.js';
 import { instructionTokens, promptBudgetTokens } from '../providers/prompt-budget.js';
-import { guardSandbox } from '../pipeline/guard-sandbox.js';
 import type { PhasicPipelineOptions } from '../pipeline/phasic-pipeline.js';
 import { appFiles, sandboxFiles } from '../pipeline/pipeline-context.js';
-import type { Sandbox } from '../pipeline/ports.js';
 import { selectTemplate } from '../pipeline/select-template.js';
 import type { SessionActor } from '../pipeline/session-actor.js';
 import { SessionRuns } from '../pipeline/session-runs.js';
@@ -36,16 +34,13 @@ export type AgenticSessionOptions = Omit<PhasicPipelineOptions, 'config'> & { co
 export class AgenticSession extends SessionRuns {
   private instanceId: string | undefined;
   private runtimeErrorsSince: string | undefined;
-  private readonly sandbox: Sandbox;
 
   private constructor(
     private readonly options: AgenticSessionOptions,
     actor: SessionActor,
     private readonly config = ZAgenticConfig.parse(options.config ?? {}),
   ) {
-    super(actor, options.events, 'agentic');
-    if (options.templates.length === 0) throw new AgentError('CONFIG_INVALID', 'the agentic session needs a template');
-    this.sandbox = guardSandbox(options.sandbox);
+    super(actor, options, 'agentic');
   }
 
   /** Opens the session: its last checkpoint, or a new state. A phasic session is refused. */

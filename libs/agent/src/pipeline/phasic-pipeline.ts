@@ -1,4 +1,3 @@
-import { AgentError } from '../errors.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { ZBlueprint, ZConversationDecision } from './blueprint-schema.js';
 import {
@@ -17,7 +16,6 @@ import {
   completionSummary,
   conversationRequest,
 } from './prompts.js';
-import { guardSandbox } from './guard-sandbox.js';
 import { runPhase } from './run-phase.js';
 import { selectTemplate } from './select-template.js';
 import type { SessionActor } from './session-actor.js';
@@ -50,16 +48,13 @@ export interface PipelineOutcome {
  */
 export class PhasicPipeline extends SessionRuns {
   private instanceId: string | undefined;
-  private readonly sandbox: Sandbox;
 
   private constructor(
     private readonly options: PhasicPipelineOptions,
     actor: SessionActor,
     private readonly config = ZPipelineConfig.parse(options.config ?? {}),
   ) {
-    super(actor, options.events, 'phasic');
-    if (options.templates.length === 0) throw new AgentError('CONFIG_INVALID', 'the pipeline needs a template');
-    this.sandbox = guardSandbox(options.sandbox);
+    super(actor, options, 'phasic');
   }
 
   /** Opens the session: its last checkpoint, or a new state. An agentic session is refused. */

@@ -1,7 +1,8 @@
 import { AgentError } from '../errors.js';
 import { driveRun } from './drive-run.js';
 import type { PipelineOutcome } from './phasic-pipeline.js';
-import type { CheckpointStore, EventSink } from './ports.js';
+import { guardSandbox } from './guard-sandbox.js';
+import type { CheckpointStore, EventSink, Sandbox } from './ports.js';
 import { SessionActor } from './session-actor.js';
 import type { SessionRunner } from './session-controller.js';
 import type { TSessionState } from './session-state.js';
@@ -13,12 +14,19 @@ import type { TSessionState } from './session-state.js';
  */
 export abstract class SessionRuns implements SessionRunner {
   private running = false;
+  /** The session's sandbox, its failures as `SANDBOX_ERROR`. */
+  protected readonly sandbox: Sandbox;
+  protected readonly events: EventSink;
 
   protected constructor(
     protected readonly actor: SessionActor,
-    protected readonly events: EventSink,
+    parts: { sandbox: Sandbox; events: EventSink; templates: readonly unknown[] },
     private readonly mode: TSessionState['mode'],
-  ) {}
+  ) {
+    if (parts.templates.length === 0) throw new AgentError('CONFIG_INVALID', `the ${mode} session needs a template`);
+    this.sandbox = guardSandbox(parts.sandbox);
+    this.events = parts.events;
+  }
 
   /** The session's actor from its last checkpoint (or a new state); a session of the other mode is refused. */
   protected static async openActor(
