@@ -199,6 +199,8 @@ export const ZAgentErrorCode = z.enum([
   'SANDBOX_ERROR',
   /** Kiln: problems the fix loop could not repair within its rounds. */
   'FIX_INCOMPLETE',
+  /** Kiln: a client message on the session WebSocket that is not JSON or not a known message. */
+  'INVALID_MESSAGE',
   'INTERNAL',
 ]);
 export type TAgentErrorCode = z.infer<typeof ZAgentErrorCode>;

@@ -20,6 +20,7 @@ import { REDIS } from '../redis/redis.module.js';
 import { agentModels } from './agent-models.js';
 import { PgCheckpointStore, type SessionOwnerRecord } from './pg-checkpoint-store.js';
 import { SessionLeases } from './session-lease.js';
+import { SessionTickets } from './session-tickets.js';
 
 interface LiveSession {
   id: string;
@@ -27,6 +28,8 @@ interface LiveSession {
   controller: AgentSessionController;
   events: TAgentServerMessage[];
   listeners: Set<(event: TAgentServerMessage) => void>;
+  /** Told when this process lets the session go (lease lost, shutdown): followers must reconnect. */
+  closers: Set<() => void>;
   /** Last event, message or follower (ms since epoch): idle sessions are handed back. */
   lastActive: number;
 }
@@ -45,6 +48,7 @@ export type TSessionMode = 'phasic' | 'agentic';
 export class AgentSessions implements OnModuleDestroy {
   private readonly sessions = new Map<string, Promise<LiveSession>>();
   private readonly leases: SessionLeases;
+  private readonly tickets: SessionTickets;
   private templates: Promise<PipelineTemplate[]> | undefined;
   private registry: Promise<ProviderRegistry> | undefined;
   private readonly evictor: NodeJS.Timeout;
@@ -55,6 +59,7 @@ export class AgentSessions implements OnModuleDestroy {
     @Inject(REDIS) redis: Redis,
   ) {
     this.leases = new SessionLeases(redis, config.AGENT_SESSION_LEASE_MS);
+    this.tickets = new SessionTickets(redis);
     const idle = config.AGENT_SESSION_IDLE_MS;
     this.evictor = setInterval(() => void this.evictIdle(idle), Math.min(60_000, Math.max(50, idle / 2)));
     this.evictor.unref();
@@ -81,6 +86,37 @@ export class AgentSessions implements OnModuleDestroy {
     const session = await this.live(id);
     session.lastActive = Date.now();
     session.controller.handle(message);
+  }
+
+  /** A single-use ticket for the session's WebSocket (the session must exist). */
+  async ticket(id: string): Promise<string> {
+    if (!this.sessions.has(id) && !(await PgCheckpointStore.owner(this.db, id))) {
+      throw new NotFoundError('agent session', id);
+    }
+    return this.tickets.issue(id);
+  }
+
+  /** Spends a ticket; the session it was issued for, when it matches `id`. */
+  async redeem(id: string, ticket: string): Promise<boolean> {
+    return (await this.tickets.redeem(ticket)) === id;
+  }
+
+  /**
+   * Follows a session for as long as the caller wants (the WebSocket): its events so far (file
+   * chunks excepted), then each as it happens. `closed` runs if this process lets the session go.
+   * Returns the function that stops following.
+   */
+  async follow(id: string, listener: (event: TAgentServerMessage) => void, closed: () => void): Promise<() => void> {
+    const session = await this.live(id);
+    for (const event of session.events) listener(event);
+    session.listeners.add(listener);
+    session.closers.add(closed);
+    session.lastActive = Date.now();
+    return () => {
+      session.listeners.delete(listener);
+      session.closers.delete(closed);
+      session.lastActive = Date.now();
+    };
   }
 
   /** Whether this process holds the session now (for tests and diagnostics). */
@@ -128,6 +164,7 @@ export class AgentSessions implements OnModuleDestroy {
     const sessions = live.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     for (const session of sessions) session.controller.handle({ type: 'stop_generation' });
     await Promise.all(sessions.map((s) => s.controller.idle()));
+    for (const session of sessions) for (const close of session.closers) close();
     this.sessions.clear();
     await this.leases.releaseAll();
   }
@@ -156,7 +193,10 @@ export class AgentSessions implements OnModuleDestroy {
     const templates = await this.loadTemplates();
     const acquired = await this.leases.acquire(id, () => {
       // Another process has it now: stop here (its checkpoints win) and forget the session.
-      void this.sessions.get(id)?.then((s) => s.controller.handle({ type: 'stop_generation' }));
+      void this.sessions.get(id)?.then((s) => {
+        s.controller.handle({ type: 'stop_generation' });
+        for (const close of s.closers) close();
+      });
       this.sessions.delete(id);
     });
     if (!acquired) throw new ConflictError(`agent session ${id} is running in another API process`);
@@ -164,7 +204,8 @@ export class AgentSessions implements OnModuleDestroy {
       const events: TAgentServerMessage[] = [];
       const listeners = new Set<(event: TAgentServerMessage) => void>();
       // Filled below; events only flow once the controller runs.
-      const session = { id, appId: owner.appId, events, listeners, lastActive: Date.now() } as LiveSession;
+      const closers = new Set<() => void>();
+      const session = { id, appId: owner.appId, events, listeners, closers, lastActive: Date.now() } as LiveSession;
       const options = {
         sessionId: id,
         registry,

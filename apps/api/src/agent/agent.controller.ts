@@ -3,6 +3,7 @@ import { ZAgentClientMessage, ok, type TEnvelope } from '@kiln/contracts';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AgentSessions } from './agent-sessions.service.js';
+import { TICKET_TTL_SECONDS } from './session-tickets.js';
 
 const ZStartSession = z.object({
   prompt: z.string().trim().min(1).max(8000),
@@ -15,6 +16,19 @@ const ZStartSession = z.object({
   mode: z.enum(['phasic', 'agentic']).default('phasic'),
 });
 
+interface TSocketTicket {
+  /** Relative to the API; open it with `?ticket=<ticket>`. */
+  websocketUrl: string;
+  ticket: string;
+  ticketExpiresInSeconds: number;
+}
+
+interface TSessionStarted extends TSocketTicket {
+  sessionId: string;
+  appId: string;
+  eventsUrl: string;
+}
+
 /**
  * Agent sessions over HTTP: start one from a prompt, follow its events (VibeSDK's message names
  * and shapes, one JSON object per line), send it client messages.
@@ -23,11 +37,21 @@ const ZStartSession = z.object({
 export class AgentController {
   constructor(private readonly sessions: AgentSessions) {}
 
+  /**
+   * Starts a session. The answer carries a single-use `ticket` for the session WebSocket
+   * (`websocketUrl`, VibeSDK's protocol both ways) and the NDJSON `eventsUrl` for plain HTTP.
+   */
   @Post()
-  async start(@Body() body: unknown): Promise<TEnvelope<{ sessionId: string; appId: string; eventsUrl: string }>> {
+  async start(@Body() body: unknown): Promise<TEnvelope<TSessionStarted>> {
     const input = ZStartSession.parse(body);
     const { sessionId, appId } = await this.sessions.start(input.prompt, input.userId, input.mode);
-    return ok({ sessionId, appId, eventsUrl: `/api/agent/${sessionId}/events` });
+    return ok({ sessionId, appId, eventsUrl: `/api/agent/${sessionId}/events`, ...(await this.socket(sessionId)) });
+  }
+
+  /** A new single-use ticket for the session WebSocket (each connection spends one). */
+  @Post(':id/tickets')
+  async ticket(@Param('id') id: string): Promise<TEnvelope<TSocketTicket>> {
+    return ok(await this.socket(id));
   }
 
   /** NDJSON: every event so far, then each as it happens, until the run ends. */
@@ -43,6 +67,14 @@ export class AgentController {
     if (!first.done) res.write(`${JSON.stringify(first.value)}\n`);
     for await (const event of events) res.write(`${JSON.stringify(event)}\n`);
     res.end();
+  }
+
+  private async socket(id: string): Promise<TSocketTicket> {
+    return {
+      websocketUrl: `/api/agent/${id}/ws`,
+      ticket: await this.sessions.ticket(id),
+      ticketExpiresInSeconds: TICKET_TTL_SECONDS,
+    };
   }
 
   @Post(':id/messages')

@@ -19,6 +19,7 @@ import { appToken } from '@kiln/storage';
 import { RunnerClient, RunnerSandbox, loadPipelineTemplates } from '@kiln/runner-client';
 import { type KilnStack, startKilnStack } from '@kiln/storage/testing';
 import { DataSource } from 'typeorm';
+import { WebSocket } from 'ws';
 import { migrations } from '../migrations/index.js';
 import { apiEnv } from '../config.js';
 import { createApi } from '../create-api.js';
@@ -110,7 +111,8 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       body: JSON.stringify(body),
     });
     assert.equal(started.status, 201, await started.clone().text());
-    return ((await started.json()) as { data: { sessionId: string; appId: string; eventsUrl: string } }).data;
+    type TStarted = { sessionId: string; appId: string; eventsUrl: string; websocketUrl: string; ticket: string };
+    return ((await started.json()) as { data: TStarted }).data;
   }
 
   /** A session's NDJSON event stream, read to its end (the end of the current run). */
@@ -392,9 +394,24 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       assert.equal(refused.status, 409);
       assert.match(JSON.stringify(await refused.json()), /running in another API process/);
 
+      // A WebSocket on the second process is refused too (409, before the upgrade); one on the
+      // first follows the session until that process stops.
+      const ticket = async (base: string) =>
+        (
+          (await (await fetch(`${base}/api/agent/${data.sessionId}/tickets`, { method: 'POST' })).json()) as {
+            data: { ticket: string };
+          }
+        ).data.ticket;
+      const wsUrl = (base: string, t: string) =>
+        `${base.replace(/^http/, 'ws')}/api/agent/${data.sessionId}/ws?ticket=${t}`;
+      assert.equal(await refusedStatus(wsUrl(b, await ticket(b))), 409);
+      const follower = await openSocket(wsUrl(a, await ticket(a)));
+      const closing = new Promise<number>((resolve) => follower.ws.once('close', resolve));
+
       // The first one stops (its run ends at the last checkpoint) and hands the session back.
       await first.close();
       firstOpen = false;
+      assert.equal(await closing, 1012, 'the follower is told to reconnect: the session moves on');
       assert.equal((await send(b, 'resume_generation')).status, 202);
       const events = await eventsThroughApi(`${b}${data.eventsUrl}`);
       assert.equal(events[0]?.type, 'generation_resumed');
@@ -445,8 +462,81 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       });
       assert.equal(bad.status, 400);
       assert.equal((await fetch(`${base}/api/agent/no-such-session/events`)).status, 404);
+
+      // The session WebSocket: the ticket from the start, spent once; the events replayed.
+      const wsBase = base.replace(/^http/, 'ws');
+      const socketUrl = (ticket: string) => `${wsBase}${data.websocketUrl}?ticket=${ticket}`;
+      const socket = await openSocket(socketUrl(data.ticket));
+      const replayed = await socket.until((e) => e.type === 'generation_complete');
+      assert.deepEqual(
+        replayed.map((e) => e.type),
+        events.filter((e) => e.type !== 'file_chunk_generated').map((e) => e.type),
+      );
+      // Client messages go to the session; a malformed one is answered, not fatal.
+      socket.ws.send('hello');
+      const [invalid] = await socket.until((e) => e.type === 'error');
+      assert.equal((invalid as { code?: string }).code, 'INVALID_MESSAGE');
+      socket.ws.close();
+      assert.equal(await refusedStatus(socketUrl(data.ticket)), 401, 'a ticket is single-use');
+      assert.equal(await refusedStatus(socketUrl('x'.repeat(32))), 401);
+      const again = await fetch(`${base}/api/agent/${data.sessionId}/tickets`, { method: 'POST' });
+      assert.equal(again.status, 201);
+      const { data: fresh } = (await again.json()) as { data: { ticket: string } };
+      const second = await openSocket(socketUrl(fresh.ticket));
+      assert.equal((await second.until((e) => e.type === 'generation_complete'))[0]?.type, 'generation_started');
+      second.ws.close();
+      assert.equal((await fetch(`${base}/api/agent/no-such-session/tickets`, { method: 'POST' })).status, 404);
     } finally {
       await api.close();
     }
   });
 });
+
+/** A WebSocket client that collects the session's events. */
+async function openSocket(url: string) {
+  const ws = new WebSocket(url);
+  const received: TAgentServerMessage[] = [];
+  let wake: (() => void) | undefined;
+  ws.on('message', (data: Buffer) => {
+    received.push(JSON.parse(data.toString('utf8')) as TAgentServerMessage);
+    wake?.();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  let seen = 0;
+  return {
+    ws,
+    /** The events received from the last call on, up to and including the first matching one. */
+    async until(done: (e: TAgentServerMessage) => boolean): Promise<TAgentServerMessage[]> {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const at = received.findIndex((e, i) => i >= seen && done(e));
+        if (at >= 0) {
+          const batch = received.slice(seen, at + 1);
+          seen = at + 1;
+          return batch;
+        }
+        assert.ok(Date.now() < deadline, `no matching event; got ${received.map((e) => e.type).join(', ')}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+  };
+}
+
+/** The HTTP status that refused a WebSocket upgrade. */
+function refusedStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('error', () => undefined); // the refusal itself; the status is what counts
+    ws.once('unexpected-response', (req, res) => {
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+  });
+}
