@@ -13,6 +13,7 @@ import {
   startScript,
 } from './pipeline-testing.js';
 import { loadModelScript } from '../testing/model-script.js';
+import { estimateTokens } from '../providers/prompt-budget.js';
 import type { CheckpointStore } from './ports.js';
 import { currentFiles, ZSessionState } from './session-state.js';
 import type { InMemorySandbox } from '../testing/in-memory-sandbox.js';
@@ -193,6 +194,41 @@ describe('phasic pipeline with the scripted model and the in-memory sandbox', ()
       assert.ok(outline.indexOf('static_analysis_results', reviewing) > reviewing, 'the change is checked');
       assert.ok(outline.indexOf('deployment_completed', reviewing) > reviewing, 'and deployed');
       assert.equal(p.state.conversation.at(-2)?.content.startsWith('Review: The page works'), true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fits a small local model: with a 4k window every prompt stays inside it, the phase files kept', async () => {
+    const server = await startScript('todo-d1');
+    try {
+      // A template with a large file (a vendored library): more context than a 4k window holds.
+      const vendored = `export const TABLE = [\n${Array.from({ length: 600 }, (_, i) => `  'row ${i}',`).join('\n')}\n];\n`;
+      const templates = TEST_TEMPLATES.map((t) => ({ ...t, files: { ...t.files, 'src/vendor/table.ts': vendored } }));
+      const window = { contextWindow: 4096, maxOutputTokens: 1024 };
+      const sandbox = newSandbox();
+      const p = await PhasicPipeline.open({
+        sessionId: 'small-window',
+        registry: registryFor(server, 'openai-compatible', window),
+        sandbox,
+        checkpoints: new InMemoryCheckpointStore(),
+        events: new EventRecorder(),
+        templates,
+        config: { maxFixRounds: 3 },
+      });
+      assert.deepEqual(await p.generate(PROMPT), { status: 'complete' });
+      const budget = window.contextWindow - window.maxOutputTokens;
+      for (const request of server.requests) {
+        const body = request.body as { messages: { content: string }[] };
+        const tokens = estimateTokens(body.messages.map((m) => m.content).join(''));
+        assert.ok(tokens <= budget, `${request.lastUserMessage.slice(0, 30)}: ${tokens} tokens > ${budget}`);
+      }
+      // Phase 2 needed phase 1's files, not the vendored table: the table was what got cut.
+      const phase2 = JSON.stringify(
+        server.requests.find((r) => r.lastUserMessage.startsWith('Implement phase 2'))?.body,
+      );
+      assert.match(phase2, /src\/db\.ts/);
+      assert.doesNotMatch(phase2, /'row 599'/);
     } finally {
       await server.close();
     }

@@ -85,8 +85,12 @@ export function d1TableErrors(files: ReadonlyMap<string, string>) {
   return errors;
 }
 
-export function registryFor(server: ScriptedModelServer, kind: TProviderKind = 'openai-compatible'): ProviderRegistry {
-  const choice = { provider: 'local', model: 'scripted-coder', contextWindow: 16_384, maxOutputTokens: 2048 };
+export function registryFor(
+  server: ScriptedModelServer,
+  kind: TProviderKind = 'openai-compatible',
+  window: { contextWindow: number; maxOutputTokens: number } = { contextWindow: 16_384, maxOutputTokens: 2048 },
+): ProviderRegistry {
+  const choice = { provider: 'local', model: 'scripted-coder', ...window };
   return new ProviderRegistry({
     providers: [scriptedProvider(server, kind)],
     operations: { blueprint: choice, phaseGeneration: choice, fixing: choice, conversation: choice },
