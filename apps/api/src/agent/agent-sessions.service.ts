@@ -65,7 +65,7 @@ export class AgentSessions implements OnModuleDestroy {
     this.evictor.unref();
   }
 
-  /** Creates a session for the prompt and starts generating; events follow on `events()`. */
+  /** Creates a session for the prompt and starts generating; events follow on `events()` and `follow()`. */
   async start(prompt: string, userId: string, mode: TSessionMode): Promise<{ sessionId: string; appId: string }> {
     const id = randomUUID();
     const appId = `app-${randomBytes(5).toString('hex')}`;
@@ -176,7 +176,10 @@ export class AgentSessions implements OnModuleDestroy {
       live = this.adopt(id);
       this.sessions.set(id, live);
       // A failed take-over is not remembered: the next request tries again.
-      live.catch(() => this.sessions.delete(id));
+      const attempt = live;
+      attempt.catch(() => {
+        if (this.sessions.get(id) === attempt) this.sessions.delete(id);
+      });
     }
     return live;
   }

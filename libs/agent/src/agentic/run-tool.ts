@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { sanitizeFilePath } from '../files/file-path.js';
 import { checkApp, runtimeDiagnostic } from '../pipeline/check-app.js';
-import { appFiles, purposeIn, type PipelineTemplate } from '../pipeline/pipeline-context.js';
+import { appFiles, buildCommandOf, purposeIn, type PipelineTemplate } from '../pipeline/pipeline-context.js';
 import type { EventSink, Sandbox } from '../pipeline/ports.js';
 import type { SessionActor } from '../pipeline/session-actor.js';
 import { recordFileVersion } from '../pipeline/session-state.js';
@@ -220,10 +220,6 @@ function existing(ctx: ToolContext, path: string): string {
   const content = appFiles(ctx).get(path);
   if (content === undefined) throw new ToolRefusal(`no file ${path}; list_files shows the app's files`);
   return content;
-}
-
-function buildCommandOf(ctx: ToolContext): string[] {
-  return ctx.templates.find((t) => t.name === ctx.actor.state.template)?.buildCommand ?? ctx.config.buildCommand;
 }
 
 function refused(message: string): ToolOutcome {

@@ -49,6 +49,13 @@ export function appFiles(ctx: Pick<PipelineContext, 'templates' | 'actor'>): Map
   return files;
 }
 
+/** The argv that builds the session's app: its template's, else the config's. */
+export function buildCommandOf(
+  ctx: Pick<PipelineContext, 'templates' | 'actor'> & { config: Pick<TPipelineConfig, 'buildCommand'> },
+): string[] {
+  return ctx.templates.find((t) => t.name === ctx.actor.state.template)?.buildCommand ?? ctx.config.buildCommand;
+}
+
 export function purposeIn(state: TSessionState, path: string): string | undefined {
   const fromFiles = filePurpose(state, path);
   if (fromFiles) return fromFiles;

@@ -2,7 +2,7 @@ import type { TPhaseConcept } from '@kiln/contracts';
 import type { FileOutputResult } from '../files/file-output-processor.js';
 import type { ContextFile } from '../providers/prompt-budget.js';
 import { deterministicFixes } from './deterministic-fixes.js';
-import { appFiles, purposeIn, sandboxFiles, type PipelineContext } from './pipeline-context.js';
+import { appFiles, buildCommandOf, purposeIn, sandboxFiles, type PipelineContext } from './pipeline-context.js';
 import { checkApp, runtimeDiagnostic, type AppCheck } from './check-app.js';
 import type { TDiagnostic } from './ports.js';
 import {
@@ -122,11 +122,9 @@ export async function runPhase(ctx: PipelineContext, index: number): Promise<voi
 /** The app's problems after a phase's writes: static analysis, the build, the running preview. */
 function checkCurrentApp(ctx: PipelineContext): Promise<AppCheck> {
   const state = ctx.actor.state;
-  // The session's template knows how it builds; the config's command is the fallback.
-  const buildCommand = ctx.templates.find((t) => t.name === state.template)?.buildCommand ?? ctx.config.buildCommand;
   return checkApp(ctx.sandbox, ctx.events, {
     instanceId: ctx.instanceId,
-    buildCommand,
+    buildCommand: buildCommandOf(ctx),
     timeoutMs: ctx.config.commandTimeoutMs,
     runtimeErrorsSince: ctx.runtimeErrorsSince,
     probePaths: ['/', ...(state.blueprint?.checkPaths ?? [])],
