@@ -6,7 +6,13 @@ import {
   AgentSessionController,
   PhasicPipeline,
   ProviderRegistry,
+  UsageLedger,
+  ZSessionState,
+  currentFiles,
+  filePurpose,
   type PipelineTemplate,
+  type TSessionState,
+  type UsageTotals,
 } from '@kiln/agent';
 import type { TAgentClientMessage, TAgentServerMessage } from '@kiln/contracts';
 import { RunnerClient, RunnerSandbox, loadPipelineTemplates } from '@kiln/runner-client';
@@ -35,6 +41,25 @@ interface LiveSession {
 }
 
 export type TSessionMode = 'phasic' | 'agentic';
+
+export interface TSessionSnapshot {
+  sessionId: string;
+  appId: string;
+  mode: TSessionMode;
+  status: TSessionState['status'];
+  query: string;
+  template: string | null;
+  title: string | null;
+  /** The checkpoint's revision: it grows with every step. */
+  revision: number;
+  /** Whether a run is going on in this process (false when another process holds the session). */
+  running: boolean;
+  phases: { name: string; kind: string; status: string; remainingIssues: number }[];
+  files: { path: string; purpose: string; content?: string }[];
+  preview: TSessionState['preview'];
+  lastError: TSessionState['lastError'];
+  usage: UsageTotals;
+}
 
 /**
  * The agent sessions this API process runs. Each session's state is checkpointed in Postgres
@@ -116,6 +141,42 @@ export class AgentSessions implements OnModuleDestroy {
       session.listeners.delete(listener);
       session.closers.delete(closed);
       session.lastActive = Date.now();
+    };
+  }
+
+  /**
+   * The session as its last checkpoint has it — from any API process, held or not: what a client
+   * renders before (or instead of) following the events. File contents only when asked.
+   */
+  async snapshot(id: string, options: { contents: boolean }): Promise<TSessionSnapshot> {
+    const checkpoint = await new PgCheckpointStore(this.db).load(id);
+    const owner = await PgCheckpointStore.owner(this.db, id);
+    if (!checkpoint || !owner) throw new NotFoundError('agent session', id);
+    const state = ZSessionState.parse(checkpoint.state);
+    return {
+      sessionId: id,
+      appId: owner.appId,
+      mode: state.mode,
+      status: state.status,
+      query: state.query,
+      template: state.template,
+      title: state.blueprint?.title ?? null,
+      revision: checkpoint.revision,
+      running: (await this.sessions.get(id)?.catch(() => undefined))?.controller.running ?? false,
+      phases: state.phases.map((p) => ({
+        name: p.name,
+        kind: p.kind,
+        status: p.status,
+        remainingIssues: p.remainingIssues.length,
+      })),
+      files: [...currentFiles(state)].map(([path, content]) => ({
+        path,
+        purpose: filePurpose(state, path) ?? '',
+        ...(options.contents ? { content } : {}),
+      })),
+      preview: state.preview,
+      lastError: state.lastError,
+      usage: UsageLedger.fromSnapshot(state.usage).totals(),
     };
   }
 

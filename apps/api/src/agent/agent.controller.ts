@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ZAgentClientMessage, ok, type TEnvelope } from '@kiln/contracts';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AgentSessions } from './agent-sessions.service.js';
+import { AgentSessions, type TSessionSnapshot } from './agent-sessions.service.js';
 import { TICKET_TTL_SECONDS } from './session-tickets.js';
 
 const ZStartSession = z.object({
@@ -52,6 +52,12 @@ export class AgentController {
   @Post(':id/tickets')
   async ticket(@Param('id') id: string): Promise<TEnvelope<TSocketTicket>> {
     return ok(await this.socket(id));
+  }
+
+  /** The session from its last checkpoint: status, phases, files (`?contents=1` for their text), preview, usage. */
+  @Get(':id')
+  async snapshot(@Param('id') id: string, @Query('contents') contents?: string): Promise<TEnvelope<TSessionSnapshot>> {
+    return ok(await this.sessions.snapshot(id, { contents: contents === '1' || contents === 'true' }));
   }
 
   /** NDJSON: every event so far, then each as it happens, until the run ends. */

@@ -463,6 +463,29 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       assert.equal(bad.status, 400);
       assert.equal((await fetch(`${base}/api/agent/no-such-session/events`)).status, 404);
 
+      // The session as its checkpoint has it, for clients that render before following.
+      type TSnapshot = {
+        status: string;
+        phases: { kind: string; status: string }[];
+        files: { path: string; content?: string }[];
+      };
+      const snapshot = async (query = '') =>
+        ((await (await fetch(`${base}/api/agent/${data.sessionId}${query}`)).json()) as { data: TSnapshot }).data;
+      const summary = await snapshot();
+      assert.equal(summary.status, 'complete');
+      assert.deepEqual(
+        summary.phases.map((p) => [p.kind, p.status]),
+        [
+          ['plan', 'implemented'],
+          ['plan', 'implemented'],
+          ['review', 'implemented'],
+        ],
+      );
+      assert.ok(summary.files.some((f) => f.path === 'src/worker/index.ts' && f.content === undefined));
+      const withContents = await snapshot('?contents=1');
+      assert.match(withContents.files.find((f) => f.path === 'src/worker/index.ts')?.content ?? '', /FROM todos/);
+      assert.equal((await fetch(`${base}/api/agent/no-such-session`)).status, 404);
+
       // The session WebSocket: the ticket from the start, spent once; the events replayed.
       const wsBase = base.replace(/^http/, 'ws');
       const socketUrl = (ticket: string) => `${wsBase}${data.websocketUrl}?ticket=${ticket}`;
