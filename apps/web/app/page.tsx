@@ -1,3 +1,4 @@
+import { NewAppForm } from './new-app-form';
 import { Readiness } from './readiness';
 
 export default function Home() {
@@ -14,6 +15,7 @@ export default function Home() {
           </p>
         </div>
       </header>
+      <NewAppForm />
       <Readiness />
     </main>
   );

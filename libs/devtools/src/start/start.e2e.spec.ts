@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -76,14 +76,26 @@ describe('npm start on embedded defaults', () => {
       pg: await freePort(),
       redis: await freePort(),
     };
+    // The script's turns are single-use; two sessions (the API's and the builder page's) build the app.
+    const script = JSON.parse(await readFile(join(repoRoot, 'apps/api/test/scripts/todo-e2e.json'), 'utf8')) as {
+      turns: { times?: number; [field: string]: unknown }[];
+    };
+    for (const turn of script.turns) turn.times = 5;
+    // A follow-up the builder page sends: answered without a change.
+    script.turns.push({
+      match: '^The user says: ',
+      times: 5,
+      reply: {
+        content: `\`\`\`json\n${JSON.stringify({ reply: 'The list already shows the most urgent todos first.', changeRequest: null, files: [] })}\n\`\`\``,
+      },
+    });
+    const scriptPath = join(home, 'todo-e2e.json');
+    await writeFile(scriptPath, JSON.stringify(script));
     const lines: string[] = [];
     model = startChild(
       'model',
       process.execPath,
-      [
-        join(repoRoot, 'libs/agent/dist/testing/serve-script.js'),
-        join(repoRoot, 'apps/api/test/scripts/todo-e2e.json'),
-      ],
+      [join(repoRoot, 'libs/agent/dist/testing/serve-script.js'), scriptPath],
       { onLine: (line) => lines.push(line) },
     );
     await waitFor('model', () => Promise.resolve(lines.some((l) => l.includes('http://'))), {
@@ -163,11 +175,91 @@ describe('npm start on embedded defaults', () => {
       await page.locator('[data-testid="check-redis"][data-status="ok"]').waitFor({ timeout: 15_000 });
       assert.equal(await page.locator('[data-testid="overall"]').textContent(), 'Ready');
       await mkdir(join(repoRoot, 'test-results'), { recursive: true });
-      await page.screenshot({ path: join(repoRoot, 'test-results', 'home-ready.png') });
+      await page.screenshot({ path: join(repoRoot, 'test-results', 'home-ready.png'), fullPage: true });
     } finally {
       await browser.close();
     }
   });
+
+  it(
+    'the builder: a prompt on the home page becomes an app, built and previewed live',
+    { skip: browserUnavailable() || noDocker },
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+        await page.goto(`http://127.0.0.1:${ports.web}/`);
+        await page.getByRole('textbox', { name: 'Describe your app' }).fill('a todo app with a D1 table');
+        assert.ok(await page.getByRole('radio', { name: 'Phased (plan, then build)' }).isChecked());
+        await page.getByRole('button', { name: 'Build' }).click();
+        await page.waitForURL(/\/build\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+        await page.getByTestId('phase').first().waitFor({ timeout: 60_000 });
+        await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+        await page.screenshot({ path: join(repoRoot, 'test-results', 'builder-live.png') });
+
+        // The page follows the session's events until the run ends.
+        const status = page.getByTestId('build-status');
+        await page.locator('[data-testid="build-status"]:not([data-status="building"])').waitFor({ timeout: 240_000 });
+        const failure = (await page.getByTestId('failure').count())
+          ? await page.getByTestId('failure').textContent()
+          : '';
+        assert.equal(await status.textContent(), 'Complete', failure ?? '');
+
+        const files = (await page.getByTestId('file-list').textContent()) ?? '';
+        assert.ok(files.includes('src/worker/index.ts'), files);
+        const phases = page.getByTestId('phase');
+        assert.ok((await phases.count()) >= 2);
+        assert.equal(await page.locator('[data-testid="phase"]:not([data-state="implemented"])').count(), 0);
+
+        // The preview frame is the runner's proxy (another origin): the generated page's heading inside it.
+        const frame = page.getByTestId('preview-frame');
+        const src = (await frame.getAttribute('src')) ?? '';
+        assert.ok(src.startsWith(`http://127.0.0.1:${ports.runner}/preview/`), src);
+        await page
+          .frameLocator('[data-testid="preview-frame"]')
+          .getByRole('heading', { name: 'Todos' })
+          .waitFor({ timeout: 60_000 });
+        assert.equal((await fetch(src)).status, 200);
+
+        // Picking a file shows its contents.
+        await page.getByRole('button', { name: /src\/worker\/index\.ts/ }).click();
+        assert.match((await page.getByTestId('code-view').textContent()) ?? '', /todos/i);
+
+        // A follow-up: the stream re-opens and replays; the view is rebuilt, nothing shows twice.
+        const before = {
+          files: await page.getByTestId('file-list').getByRole('listitem').count(),
+          phases: await phases.count(),
+        };
+        await page.getByRole('textbox', { name: 'Ask for a change' }).fill('Does it sort by priority?');
+        await page.getByRole('button', { name: 'Send' }).click();
+        const conversation = page.getByTestId('conversation');
+        await conversation
+          .getByText('The list already shows the most urgent todos first.')
+          .waitFor({ timeout: 60_000 });
+        await page.locator('[data-testid="build-status"][data-status="complete"]').waitFor({ timeout: 60_000 });
+        assert.equal(await conversation.getByText('Does it sort by priority?').count(), 1);
+        assert.equal(await conversation.getByRole('listitem').count(), 2);
+        assert.equal(await page.getByTestId('file-list').getByRole('listitem').count(), before.files);
+        assert.equal(await phases.count(), before.phases);
+
+        await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+        await page.screenshot({ path: join(repoRoot, 'test-results', 'builder.png') });
+        // Opening the page again (here on a narrow screen, where the columns stack) replays the session.
+        const narrow = await browser.newPage({ viewport: { width: 720, height: 1000 } });
+        await narrow.goto(page.url());
+        await narrow.locator('[data-testid="build-status"][data-status="complete"]').waitFor({ timeout: 30_000 });
+        assert.equal(await narrow.getByTestId('file-list').getByRole('listitem').count(), before.files);
+        await narrow.getByTestId('preview-frame').scrollIntoViewIfNeeded();
+        await narrow
+          .frameLocator('[data-testid="preview-frame"]')
+          .getByRole('heading', { name: 'Todos' })
+          .waitFor({ timeout: 30_000 });
+        await narrow.screenshot({ path: join(repoRoot, 'test-results', 'builder-narrow.png') });
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('Ctrl-C stops everything it started, and nothing is lost', async () => {
     const db = new pg.Client({ connectionString: await embeddedPgUrl() });
