@@ -6,6 +6,7 @@ import {
   displayStatus,
   initialStream,
   parseEventLine,
+  planOf,
   reduceSession,
   type SessionAction,
   type SessionStream,
@@ -115,6 +116,28 @@ describe('session view', () => {
       ['generating'],
     );
     assert.equal(run(phasedRun.slice(0, 4)).view.phases[0]?.state, 'implementing');
+  });
+
+  it('the snapshot completes the plan: phases the run has not reached yet are waiting', () => {
+    const snapshot = {
+      mode: 'phasic' as const,
+      query: 'a todo app',
+      title: 'Prioritised todos',
+      phases: [
+        { name: dataPhase.name, kind: 'plan', status: 'implementing' },
+        { name: pagePhase.name, kind: 'plan', status: 'pending' },
+      ],
+    };
+    const building = reduceSession(run(phasedRun.slice(0, 4)), { kind: 'snapshot', snapshot });
+    assert.deepEqual(planOf(building).waiting, ['Page'], 'phase 2 is next while phase 1 builds');
+    assert.deepEqual(
+      planOf(building).phases.map((p) => p.name),
+      [dataPhase.name],
+    );
+    // Once the events name phase 2, it is no longer listed as waiting.
+    const later = run(phasedRun, building);
+    assert.deepEqual(planOf(later).waiting, []);
+    assert.equal(planOf(later).phases.length, 2);
   });
 
   it('a failed run: the fatal error ends it, a non-fatal one does not', () => {

@@ -79,6 +79,16 @@ export interface SessionStream {
   sent: { afterSeq: number; text: string }[];
   /** A resume or follow-up was accepted at this seq: the run it starts has not shown itself yet. */
   pendingSince: number | null;
+  /** The session as its checkpoint had it when the stream (re)opened: the whole plan, the prompt. */
+  snapshot?: SessionSnapshot;
+}
+
+/** What the builder takes from the API's `GET /api/agent/:id`. */
+export interface SessionSnapshot {
+  mode: 'phasic' | 'agentic';
+  query: string;
+  title: string | null;
+  phases: { name: string; kind: string; status: string }[];
 }
 
 export type SessionAction =
@@ -91,7 +101,8 @@ export type SessionAction =
   | { kind: 'ended' }
   | { kind: 'failed'; message: string }
   /** The API accepted a client message. */
-  | { kind: 'requested'; message: TAgentClientMessage };
+  | { kind: 'requested'; message: TAgentClientMessage }
+  | { kind: 'snapshot'; snapshot: SessionSnapshot };
 
 /** Error codes the agent reports without ending the run (a rejected file, problems left after fixes). */
 const NON_FATAL = new Set(['FILE_REJECTED', 'FILE_TRUNCATED', 'DIFF_NOT_APPLIED', 'FIX_INCOMPLETE', 'INVALID_MESSAGE']);
@@ -160,6 +171,8 @@ export function reduceSession(state: SessionStream, action: SessionAction): Sess
     }
     case 'failed':
       return { ...state, rebuilding: null, connection: 'error', connectionError: action.message, pendingSince: null };
+    case 'snapshot':
+      return { ...state, snapshot: action.snapshot };
     case 'requested': {
       const { message } = action;
       if (message.type === 'stop_generation') return state;
@@ -177,6 +190,18 @@ export function displayStatus(state: SessionStream): TBuildStatus {
   if (state.pendingSince !== null) return 'building';
   if (state.connection === 'error' && state.view.seq === 0) return 'failed';
   return state.view.status;
+}
+
+/**
+ * The plan to show: the phases the events named, then the planned ones the run has not reached
+ * yet (from the snapshot), so that "1 of 2 phases" is right while phase 1 builds.
+ */
+export function planOf(state: SessionStream): { phases: PhaseView[]; waiting: string[] } {
+  const seen = new Set(state.view.phases.map((p) => p.name));
+  const waiting = (state.snapshot?.phases ?? [])
+    .filter((p) => p.kind === 'plan' && p.status === 'pending' && !seen.has(p.name))
+    .map((p) => p.name);
+  return { phases: state.view.phases, waiting };
 }
 
 /** The conversation with this page's follow-ups in place. */

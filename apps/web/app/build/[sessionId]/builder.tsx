@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import type { TAgentClientMessage } from '@kiln/contracts';
-import { conversationOf, displayStatus, type TBuildStatus } from '../../../lib/session-view';
+import { conversationOf, displayStatus, planOf, type TBuildStatus } from '../../../lib/session-view';
 import { ChecksPanel } from './checks-panel';
 import { CodeView } from './code-view';
 import { ConversationPanel } from './conversation-panel';
@@ -39,10 +39,15 @@ export function Builder({ sessionId }: { sessionId: string }) {
   // The prompt is not an event: the home page leaves it for this tab (an agentic run has no title).
   const [prompt, setPrompt] = useState<string | null>(null);
   useEffect(() => setPrompt(sessionStorage.getItem(promptKey(sessionId))), [sessionId]);
-  const { title, template } = titleOf(view.headline, prompt);
+  const { title, template } = titleOf(view.headline, state.snapshot?.title ?? state.snapshot?.query ?? prompt);
+  const plan = planOf(state);
   // An agentic run has no plan: it announces no files to plan.
   const planned =
-    view.phases.length > 0 || view.review !== undefined || view.headline === undefined || view.totalFiles > 0;
+    state.snapshot?.mode !== 'agentic' &&
+    (plan.phases.length + plan.waiting.length > 0 ||
+      view.review !== undefined ||
+      view.headline === undefined ||
+      view.totalFiles > 0);
 
   const act = async (message: TAgentClientMessage) => {
     setBusy(true);
@@ -123,7 +128,14 @@ export function Builder({ sessionId }: { sessionId: string }) {
 
       <div className="build-grid">
         <div className="build-left">
-          {planned && <PlanPanel phases={view.phases} review={view.review} building={status === 'building'} />}
+          {planned && (
+            <PlanPanel
+              phases={plan.phases}
+              waiting={plan.waiting}
+              review={view.review}
+              building={status === 'building'}
+            />
+          )}
           <FilesPanel files={view.files} shown={shown?.path} onSelect={setSelected} />
           <ChecksPanel staticAnalysis={view.staticAnalysis} runtimeErrors={view.runtimeErrors} />
           <ConversationPanel

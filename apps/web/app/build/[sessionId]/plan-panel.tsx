@@ -10,10 +10,13 @@ const STATE_LABELS: Record<TPhaseState, string> = {
 /** The phases as the agent plans and builds them, then the review. */
 export function PlanPanel({
   phases,
+  waiting,
   review,
   building,
 }: {
   phases: PhaseView[];
+  /** Planned phases the run has not reached yet. */
+  waiting: string[];
   review: ReviewView | undefined;
   building: boolean;
 }) {
@@ -22,10 +25,12 @@ export function PlanPanel({
       <div className="card-head">
         <h2 id="plan-title">Plan</h2>
         <span className="muted small-inline">
-          {phases.filter((p) => p.state === 'implemented').length} of {phases.length} phases done
+          {phases.filter((p) => p.state === 'implemented').length} of {phases.length + waiting.length} phases done
         </span>
       </div>
-      {phases.length === 0 && <p className="muted">{building ? 'The agent is planning the app…' : 'No phases.'}</p>}
+      {phases.length + waiting.length === 0 && (
+        <p className="muted">{building ? 'The agent is planning the app…' : 'No phases.'}</p>
+      )}
       <ol className="phases">
         {phases.map((phase) => (
           <li key={phase.name} className={`phase ${phase.state}`} data-testid="phase" data-state={phase.state}>
@@ -37,6 +42,17 @@ export function PlanPanel({
               </div>
               <p className="muted phase-desc">{phase.description}</p>
               {phase.files.length > 0 && <p className="phase-files">{phase.files.map((f) => f.path).join(' · ')}</p>}
+            </div>
+          </li>
+        ))}
+        {waiting.map((name) => (
+          <li key={name} className="phase waiting" data-testid="phase" data-state="waiting">
+            <span className="phase-mark waiting" aria-hidden />
+            <div>
+              <div className="phase-line">
+                <span className="name">{name}</span>
+                <span className="tag waiting">Next</span>
+              </div>
             </div>
           </li>
         ))}

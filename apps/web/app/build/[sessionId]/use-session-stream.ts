@@ -3,7 +3,13 @@
 import { useCallback, useEffect, useReducer, useState } from 'react';
 import type { TAgentClientMessage, TEnvelope } from '@kiln/contracts';
 import { readNdjsonLines } from '../../../lib/ndjson';
-import { initialStream, parseEventLine, reduceSession, type SessionStream } from '../../../lib/session-view';
+import {
+  initialStream,
+  parseEventLine,
+  reduceSession,
+  type SessionSnapshot,
+  type SessionStream,
+} from '../../../lib/session-view';
 
 /**
  * Follows a session through the same-origin NDJSON route: the view is rebuilt from each
@@ -22,6 +28,16 @@ export function useSessionStream(sessionId: string): {
   useEffect(() => {
     const abort = new AbortController();
     dispatch({ kind: 'reopen' });
+    // The checkpoint's view of the session, for what the events have not named yet (the plan):
+    // read on opening, and again once the run announces itself (its blueprint is saved by then).
+    const loadSnapshot = () =>
+      void fetch(base, { cache: 'no-store', signal: abort.signal })
+        .then(async (res) => ((await res.json()) as TEnvelope<SessionSnapshot>).data)
+        .then((snapshot) => {
+          if (snapshot && !abort.signal.aborted) dispatch({ kind: 'snapshot', snapshot });
+        })
+        .catch(() => undefined); // The events carry the session; the snapshot only completes the plan.
+    loadSnapshot();
     const follow = async () => {
       const res = await fetch(`${base}/events`, { cache: 'no-store', signal: abort.signal });
       if (!res.ok || !res.body) {
@@ -36,6 +52,7 @@ export function useSessionStream(sessionId: string): {
         if (action?.kind === 'unknown')
           console.warn(`kiln: ignored an event the builder does not know: ${action.type}`);
         if (action) dispatch(action);
+        if (action?.kind === 'event' && action.event.type === 'generation_started') loadSnapshot();
       });
       if (!abort.signal.aborted) dispatch({ kind: 'ended' });
     };
