@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   AgenticSession,
   AgentSessionController,
@@ -26,14 +26,15 @@ import { REDIS } from '../redis/redis.module.js';
 import { agentModels } from './agent-models.js';
 import { PgCheckpointStore, type SessionOwnerRecord } from './pg-checkpoint-store.js';
 import { SessionLeases } from './session-lease.js';
+import { SessionEventLog, isAfter } from './session-events.js';
 import { SessionTickets } from './session-tickets.js';
 
 interface LiveSession {
   id: string;
   appId: string;
   controller: AgentSessionController;
-  events: TAgentServerMessage[];
-  listeners: Set<(event: TAgentServerMessage) => void>;
+  /** Live followers; `logId` is the event's id in the session's log (file chunks have none). */
+  listeners: Set<(event: TAgentServerMessage, logId?: string) => void>;
   /** Told when this process lets the session go (lease lost, shutdown): followers must reconnect. */
   closers: Set<() => void>;
   /** Last event, message or follower (ms since epoch): idle sessions are handed back. */
@@ -66,17 +67,19 @@ export interface TSessionSnapshot {
  * (agent_session) after every step; one process at a time runs it, under a lease in Redis
  * (session-lease.ts). A session this process does not hold — started by a process that stopped
  * or died — is taken over on its next request once the lease is free, and continues from its
- * checkpoint. Events are kept in memory for the stream: a process that takes a session over
- * replays only what happened since.
+ * checkpoint. Its events are logged in Redis (session-events.ts): a process that takes a session
+ * over replays it from the first event.
  */
 @Injectable()
 export class AgentSessions implements OnModuleDestroy {
   private readonly sessions = new Map<string, Promise<LiveSession>>();
   private readonly leases: SessionLeases;
   private readonly tickets: SessionTickets;
+  private readonly log: SessionEventLog;
   private templates: Promise<PipelineTemplate[]> | undefined;
   private registry: Promise<ProviderRegistry> | undefined;
   private readonly evictor: NodeJS.Timeout;
+  private readonly logger = new Logger('AgentSessions');
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -85,6 +88,7 @@ export class AgentSessions implements OnModuleDestroy {
   ) {
     this.leases = new SessionLeases(redis, config.AGENT_SESSION_LEASE_MS);
     this.tickets = new SessionTickets(redis);
+    this.log = new SessionEventLog(redis);
     const idle = config.AGENT_SESSION_IDLE_MS;
     this.evictor = setInterval(() => void this.evictIdle(idle), Math.min(60_000, Math.max(50, idle / 2)));
     this.evictor.unref();
@@ -127,21 +131,13 @@ export class AgentSessions implements OnModuleDestroy {
   }
 
   /**
-   * Follows a session for as long as the caller wants (the WebSocket): its events so far (file
-   * chunks excepted), then each as it happens. `closed` runs if this process lets the session go.
+   * Follows a session for as long as the caller wants (the WebSocket): its events from the first
+   * (the log in Redis, so a session taken over replays what the earlier process sent; file chunks
+   * excepted), then each as it happens. `closed` runs if this process lets the session go.
    * Returns the function that stops following.
    */
   async follow(id: string, listener: (event: TAgentServerMessage) => void, closed: () => void): Promise<() => void> {
-    const session = await this.live(id);
-    for (const event of session.events) listener(event);
-    session.listeners.add(listener);
-    session.closers.add(closed);
-    session.lastActive = Date.now();
-    return () => {
-      session.listeners.delete(listener);
-      session.closers.delete(closed);
-      session.lastActive = Date.now();
-    };
+    return (await this.subscribe(id, listener, closed)).stop;
   }
 
   /**
@@ -187,18 +183,23 @@ export class AgentSessions implements OnModuleDestroy {
 
   /**
    * The session's events from the first (file chunks excepted), then every one as it happens,
-   * until the current run ends (or `signal` aborts). Each call replays what was already sent.
+   * until the current run ends (or `signal` aborts, or this process lets the session go).
    */
   async *events(id: string, signal: AbortSignal): AsyncGenerator<TAgentServerMessage> {
-    const session = await this.live(id);
-    const queue: TAgentServerMessage[] = [...session.events];
+    const queue: TAgentServerMessage[] = [];
     let wake: (() => void) | undefined;
-    const listener = (event: TAgentServerMessage) => {
-      queue.push(event);
-      wake?.();
-    };
-    session.listeners.add(listener);
-    session.lastActive = Date.now();
+    let closed = false;
+    const { session, stop } = await this.subscribe(
+      id,
+      (event) => {
+        queue.push(event);
+        wake?.();
+      },
+      () => {
+        closed = true;
+        wake?.();
+      },
+    );
     signal.addEventListener('abort', () => wake?.(), { once: true });
     try {
       for (;;) {
@@ -207,15 +208,51 @@ export class AgentSessions implements OnModuleDestroy {
           yield event;
           continue;
         }
-        if (signal.aborted || !session.controller.running) return;
+        if (signal.aborted || closed || !session.controller.running) return;
         // A new event, the client leaving, or the run ending (its last event may come first).
         await Promise.race([new Promise<void>((resolve) => (wake = resolve)), session.controller.idle()]);
         wake = undefined;
       }
     } finally {
-      session.listeners.delete(listener);
-      session.lastActive = Date.now();
+      stop();
     }
+  }
+
+  /**
+   * Replays the session's log to `listener`, then passes on its live events: events that arrive
+   * while the log is read wait, and those the log already held are not passed twice.
+   */
+  private async subscribe(
+    id: string,
+    listener: (event: TAgentServerMessage) => void,
+    closed: () => void,
+  ): Promise<{ session: LiveSession; stop: () => void }> {
+    const session = await this.live(id);
+    let waiting: { event: TAgentServerMessage; logId?: string }[] | undefined = [];
+    const live = (event: TAgentServerMessage, logId?: string) => {
+      if (waiting) waiting.push({ event, ...(logId ? { logId } : {}) });
+      else listener(event);
+    };
+    session.listeners.add(live);
+    session.closers.add(closed);
+    session.lastActive = Date.now();
+    const stop = () => {
+      session.listeners.delete(live);
+      session.closers.delete(closed);
+      session.lastActive = Date.now();
+    };
+    try {
+      const logged = await this.log.all(id);
+      for (const { event } of logged) listener(event);
+      const last = logged.at(-1)?.id;
+      const held = waiting;
+      waiting = undefined;
+      for (const { event, logId } of held) if (!logId || !last || isAfter(logId, last)) listener(event);
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    return { session, stop };
   }
 
   /** Stops every run, waits for their last checkpoint, and hands the sessions back (leases freed). */
@@ -265,11 +302,10 @@ export class AgentSessions implements OnModuleDestroy {
     });
     if (!acquired) throw new ConflictError(`agent session ${id} is running in another API process`);
     try {
-      const events: TAgentServerMessage[] = [];
-      const listeners = new Set<(event: TAgentServerMessage) => void>();
-      // Filled below; events only flow once the controller runs.
+      const listeners = new Set<(event: TAgentServerMessage, logId?: string) => void>();
       const closers = new Set<() => void>();
-      const session = { id, appId: owner.appId, events, listeners, closers, lastActive: Date.now() } as LiveSession;
+      // Filled below; events only flow once the controller runs.
+      const session = { id, appId: owner.appId, listeners, closers, lastActive: Date.now() } as LiveSession;
       const options = {
         sessionId: id,
         registry,
@@ -280,12 +316,20 @@ export class AgentSessions implements OnModuleDestroy {
         ),
         checkpoints: new PgCheckpointStore(this.db, owner),
         events: {
-          emit: (event: TAgentServerMessage) => {
+          emit: async (event: TAgentServerMessage) => {
             session.lastActive = Date.now();
-            // Followers get every event; the replay kept for late ones leaves out the file chunks
-            // (each file_generated carries the whole file), so memory stays bounded by the files.
-            if (event.type !== 'file_chunk_generated') events.push(event);
-            for (const listener of listeners) listener(event);
+            // Every event but the file chunks goes to the log first (the pipeline waits for it),
+            // so a follower who joins later, here or in another process, replays it. The log is
+            // for followers: Redis failing to keep an event must not fail the run (the checkpoint
+            // is the session's truth), so the event is then only passed on live.
+            let logId: string | undefined;
+            if (event.type !== 'file_chunk_generated') {
+              logId = await this.log.append(id, event).catch((err: unknown) => {
+                this.logger.warn(`event ${event.type} of session ${id} was not logged: ${String(err)}`);
+                return undefined;
+              });
+            }
+            for (const listener of listeners) listener(event, logId);
           },
         },
         templates,

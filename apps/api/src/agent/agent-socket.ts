@@ -31,9 +31,9 @@ export class AgentSockets implements OnApplicationBootstrap, BeforeApplicationSh
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const logger = new Logger('AgentSockets');
-    this.detach = attachAgentSockets(server, this.sessions, {
-      error: (details, message) => logger.error(details, message),
-    });
+    this.detach = attachAgentSockets(server, this.sessions, (message, err) =>
+      logger.error(message, err instanceof Error ? err.stack : String(err)),
+    );
   }
 
   beforeApplicationShutdown(): void {
@@ -52,7 +52,7 @@ export class AgentSockets implements OnApplicationBootstrap, BeforeApplicationSh
 export function attachAgentSockets(
   server: Server,
   sessions: AgentSessions,
-  logger: { error(details: object, message: string): void },
+  reportError: (message: string, err: unknown) => void,
 ): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -61,7 +61,7 @@ export function attachAgentSockets(
     if (!id) return; // Not ours; another upgrade handler (or none) answers.
     void upgrade(req, socket, head, id, url.searchParams.get('ticket') ?? '').catch((err: unknown) => {
       const status = err instanceof KilnError ? HTTP_STATUS_BY_CODE[err.code] : 500;
-      if (status >= 500) logger.error({ err, session: id }, 'agent socket upgrade failed');
+      if (status >= 500) reportError(`the WebSocket of agent session ${id} could not open`, err);
       refuse(socket, status, err instanceof KilnError ? err.message : 'internal error');
     });
   };
