@@ -18,6 +18,7 @@ import { generateModel, streamModel } from './model-call.js';
 import {
   collect,
   expectAbortStopsStream,
+  expectMidStreamDropFails,
   expectRetryAfterHonoured,
   registryFor as callRegistryFor,
   scriptPath,
@@ -237,29 +238,7 @@ for (const { kind, protocol } of HOSTED) {
     });
 
     it('fails a stream the server drops mid-way without retrying it', async () => {
-      const server = await startScriptedModelServer(await loadModelScript(scriptPath('mid-stream-drop')));
-      try {
-        const seen: string[] = [];
-        await assert.rejects(
-          (async () => {
-            for await (const e of streamModel(registryFor(server, kind), {
-              operation: 'phaseGeneration',
-              instructions: '.',
-              messages: user('write a'),
-            })) {
-              if (e.type === 'text') seen.push(e.text);
-            }
-          })(),
-          (e: unknown) => e instanceof AgentError && e.code === 'PROVIDER_ERROR' && /mid-stream/.test(e.message),
-        );
-        assert.equal(seen.join(''), '<file path="src/a.ts">\nexport const a');
-        assert.deepEqual(
-          server.requests.map((r) => r.outcome),
-          ['dropped'],
-        );
-      } finally {
-        await server.close();
-      }
+      assert.equal(await expectMidStreamDropFails(kind), '<file path="src/a.ts">\nexport const a');
     });
 
     it('stops a stream within 1 s of its AbortSignal firing; the server sees the client hang up', async () => {

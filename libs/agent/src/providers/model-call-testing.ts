@@ -5,6 +5,7 @@ import { startScriptedModelServer, type ScriptedModelServer } from '../testing/s
 import { generateModel, streamModel, type ModelStreamEvent } from './model-call.js';
 import type { TAgentModelsConfigInput, TProviderConfig } from './provider-config.js';
 import { ProviderRegistry, type ProviderRegistryOptions } from './provider-registry.js';
+import { AgentError } from '../errors.js';
 import { UsageLedger } from './usage-ledger.js';
 
 /**
@@ -89,6 +90,43 @@ export async function expectRetryAfterHonoured(
     // A 429 is the provider saying "slow down", not failing: the circuit stays closed.
     assert.equal(registry.breaker('local').state, 'closed');
     return server;
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * The `mid-stream-drop` script: the server cuts the connection after some text; the stream fails
+ * with PROVIDER_ERROR ("mid-stream") and is not retried (a retry would repeat delivered text).
+ * Answers the text that was delivered; `onText` sees each piece as it came.
+ */
+export async function expectMidStreamDropFails(
+  kind: TProviderKind = 'openai-compatible',
+  onText: (text: string) => void = () => undefined,
+): Promise<string> {
+  const server = await startScriptedModelServer(await loadModelScript(scriptPath('mid-stream-drop')));
+  try {
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of streamModel(registryFor(server, { kind }), {
+          operation: 'phaseGeneration',
+          instructions: '.',
+          messages: user('write a'),
+        })) {
+          if (e.type !== 'text') continue;
+          seen.push(e.text);
+          onText(e.text);
+        }
+      })(),
+      (e: unknown) => e instanceof AgentError && e.code === 'PROVIDER_ERROR' && /mid-stream/.test(e.message),
+    );
+    assert.deepEqual(
+      server.requests.map((r) => r.outcome),
+      ['dropped'],
+      'a retry would duplicate the text already delivered',
+    );
+    return seen.join('');
   } finally {
     await server.close();
   }

@@ -12,6 +12,7 @@ import { generateModel, streamModel } from './model-call.js';
 import {
   collect,
   expectAbortStopsStream,
+  expectMidStreamDropFails,
   expectRetryAfterHonoured,
   registryFor,
   scriptPath,
@@ -194,37 +195,15 @@ describe('provider calls against the scripted model server', () => {
   });
 
   it('does not retry a stream that fails after text was delivered, and no half file is written', async () => {
-    const server = await startScriptedModelServer(await loadModelScript(scriptPath('mid-stream-drop')));
-    try {
-      const texts: string[] = [];
-      const processor = new FileOutputProcessor({ readFile: () => undefined });
-      await assert.rejects(
-        (async () => {
-          for await (const e of streamModel(registryFor(server), {
-            operation: 'phaseGeneration',
-            instructions: '.',
-            messages: user('write a'),
-          })) {
-            if (e.type === 'text') {
-              texts.push(e.text);
-              processor.push(e.text);
-            }
-          }
-        })(),
-        (e: unknown) => e instanceof AgentError && e.code === 'PROVIDER_ERROR' && /mid-stream/.test(e.message),
-      );
-      assert.equal(texts.join(''), '<file path="src/a.ts">\nexport const a');
-      assert.equal(server.requests.length, 1, 'a retry would duplicate the text already delivered');
-      assert.equal(server.requests[0]!.outcome, 'dropped');
-      const result = processor.end({ truncated: true });
-      assert.equal(result.files.size, 0);
-      assert.deepEqual(
-        result.rejected.map((r) => r.code),
-        ['TRUNCATED'],
-      );
-    } finally {
-      await server.close();
-    }
+    const processor = new FileOutputProcessor({ readFile: () => undefined });
+    const delivered = await expectMidStreamDropFails('openai-compatible', (text) => processor.push(text));
+    assert.equal(delivered, '<file path="src/a.ts">\nexport const a');
+    const result = processor.end({ truncated: true });
+    assert.equal(result.files.size, 0);
+    assert.deepEqual(
+      result.rejected.map((r) => r.code),
+      ['TRUNCATED'],
+    );
   });
 
   it('opens the circuit after repeated 5xx and then fails fast without calling the provider', async () => {
