@@ -90,6 +90,10 @@ export function attachAgentSockets(
       socket.destroy();
       return;
     }
+    // A request ws refuses (a bad handshake) never opens: the follower must not stay behind.
+    socket.once('close', () => {
+      if (!ws) unfollow();
+    });
     wss.handleUpgrade(req, socket, head, (opened) => {
       ws = opened;
       for (const event of pending.splice(0)) send(event);
