@@ -4,6 +4,7 @@ import { tool, type ModelMessage } from 'ai';
 import { z } from 'zod';
 import { AgentError } from '../errors.js';
 import { InMemoryCheckpointStore } from '../pipeline/in-memory-checkpoint-store.js';
+import { AgenticSession } from '../agentic/agentic-session.js';
 import { PhasicPipeline } from '../pipeline/phasic-pipeline.js';
 import {
   EventRecorder,
@@ -277,6 +278,32 @@ for (const { kind, protocol } of HOSTED) {
         ]);
         assert.ok(server.requests.every((r) => r.protocol === protocol && r.outcome === 'replied'));
         assert.equal(server.requests.length, 5, 'blueprint ×2, phase ×2, review');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("runs the agentic todo script to completion: tool calls and results in this provider's format", async () => {
+      const server = await startScriptedModelServer(await loadModelScript(scriptPath('agentic-todo')));
+      try {
+        const session = await AgenticSession.open({
+          sessionId: `agentic-${kind}`,
+          registry: pipelineRegistryFor(server, kind),
+          sandbox: newSandbox(),
+          checkpoints: new InMemoryCheckpointStore(),
+          events: new EventRecorder(),
+          templates: TEST_TEMPLATES,
+        });
+        assert.deepEqual(await session.generate('a todo app with a D1 table'), { status: 'complete' });
+        assert.deepEqual([...currentFiles(session.state).keys()].sort(), [
+          'migrations/0001_todos.sql',
+          'src/db.ts',
+          'src/index.ts',
+        ]);
+        // Each step's turn was chosen by the tool result before it (matchLast): the results
+        // reached the model in this protocol's shape.
+        assert.ok(server.requests.every((r) => r.protocol === protocol && r.outcome === 'replied'));
+        assert.equal(server.requests.length, 7);
       } finally {
         await server.close();
       }
