@@ -127,6 +127,7 @@ describe('session view', () => {
         { name: dataPhase.name, kind: 'plan', status: 'implementing' },
         { name: pagePhase.name, kind: 'plan', status: 'pending' },
       ],
+      conversation: [],
     };
     const building = reduceSession(run(phasedRun.slice(0, 4)), { kind: 'snapshot', snapshot });
     assert.deepEqual(planOf(building).waiting, ['Page'], 'phase 2 is next while phase 1 builds');
@@ -269,6 +270,45 @@ describe('session view', () => {
         ['assistant', 'I will add a due date.'],
       ],
     );
+  });
+
+  it("a reloaded page shows the user's requests from the checkpoint, each before its answer", () => {
+    const events: TAgentServerMessage[] = [
+      ...phasedRun,
+      { type: 'conversation_response', message: 'Todos, in the D1 table todos.' },
+      { type: 'conversation_response', message: 'Sure: the Add button is blue now.' },
+    ];
+    const snapshot = {
+      mode: 'phasic' as const,
+      query: 'a todo app',
+      title: 'Todos',
+      phases: [],
+      conversation: [
+        { role: 'user' as const, content: 'a todo app' },
+        { role: 'assistant' as const, content: 'Todos is ready: 2 phase(s), 3 file(s).' },
+        { role: 'user' as const, content: 'what does it store?' },
+        { role: 'assistant' as const, content: 'Todos, in the D1 table todos.' },
+        { role: 'user' as const, content: 'make the button blue' },
+        { role: 'assistant' as const, content: 'Sure: the Add button is blue now.' },
+      ],
+    };
+    // A fresh page: no follow-up was sent from it, the snapshot knows them all.
+    const reloaded = reduceSession(run(events), { kind: 'snapshot', snapshot });
+    assert.deepEqual(
+      conversationOf(reloaded).map((i) => [i.kind, i.kind === 'user' || i.kind === 'assistant' ? i.text : '']),
+      [
+        ['user', 'what does it store?'],
+        ['assistant', 'Todos, in the D1 table todos.'],
+        ['user', 'make the button blue'],
+        ['assistant', 'Sure: the Add button is blue now.'],
+      ],
+    );
+    // The page that sent a follow-up shows it once, whether the snapshot has it yet or not.
+    const sent = reduceSession(reloaded, {
+      kind: 'requested',
+      message: { type: 'user_suggestion', message: 'make the button blue' },
+    });
+    assert.equal(conversationOf(sent).filter((i) => i.kind === 'user' && i.text === 'make the button blue').length, 1);
   });
 
   it('streams a file chunk by chunk, then takes file_generated as the contents', () => {

@@ -89,6 +89,8 @@ export interface SessionSnapshot {
   query: string;
   title: string | null;
   phases: { name: string; kind: string; status: string }[];
+  /** The user's requests and the agent's answers (the prompt first), from the checkpoint. */
+  conversation: { role: 'user' | 'assistant'; content: string }[];
 }
 
 export type SessionAction =
@@ -204,10 +206,31 @@ export function planOf(state: SessionStream): { phases: PhaseView[]; waiting: st
   return { phases: state.view.phases, waiting };
 }
 
-/** The conversation with this page's follow-ups in place. */
+/**
+ * The conversation with the user's requests in place. Requests are not events: each one comes from
+ * the checkpoint's conversation, where it stands right before the answer an event carried; the
+ * follow-ups this page sent that the checkpoint does not hold yet are placed after the event they
+ * followed.
+ */
 export function conversationOf(state: SessionStream): ConversationItem[] {
-  const items = [...state.view.conversation];
+  const items: ConversationItem[] = [];
+  const history = state.snapshot?.conversation ?? [];
+  const known = new Set<string>();
+  let from = 0;
+  for (const item of state.view.conversation) {
+    if (item.kind === 'assistant') {
+      const at = history.findIndex((m, i) => i >= from && m.role === 'assistant' && m.content === item.text);
+      const asked = at > 0 ? history[at - 1] : undefined;
+      if (asked?.role === 'user') {
+        items.push({ kind: 'user', seq: item.seq, text: asked.content });
+        known.add(asked.content);
+      }
+      if (at >= 0) from = at + 1;
+    }
+    items.push(item);
+  }
   for (const sent of state.sent) {
+    if (known.has(sent.text)) continue;
     const at = items.findIndex((i) => i.seq > sent.afterSeq);
     const item: ConversationItem = { kind: 'user', seq: sent.afterSeq, text: sent.text };
     if (at === -1) items.push(item);

@@ -57,6 +57,8 @@ export interface TSessionSnapshot {
   running: boolean;
   phases: { name: string; kind: string; status: string; remainingIssues: number }[];
   files: { path: string; purpose: string; content?: string }[];
+  /** The user's requests and the agent's answers and summaries, oldest first. */
+  conversation: TSessionState['conversation'];
   preview: TSessionState['preview'];
   lastError: TSessionState['lastError'];
   usage: UsageTotals;
@@ -170,6 +172,7 @@ export class AgentSessions implements OnModuleDestroy {
         purpose: filePurpose(state, path) ?? '',
         ...(options.contents ? { content } : {}),
       })),
+      conversation: state.conversation,
       preview: state.preview,
       lastError: state.lastError,
       usage: UsageLedger.fromSnapshot(state.usage).totals(),
