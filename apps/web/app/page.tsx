@@ -1,5 +1,9 @@
 import { NewAppForm } from './new-app-form';
 import { Readiness } from './readiness';
+import { RecentBuilds } from './recent-builds';
+
+/** Rendered per request: the recent builds change with every session. */
+export const dynamic = 'force-dynamic';
 
 export default function Home() {
   return (
@@ -16,6 +20,7 @@ export default function Home() {
         </div>
       </header>
       <NewAppForm />
+      <RecentBuilds />
       <Readiness />
     </main>
   );

@@ -1,8 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ZAgentClientMessage, ok, type TEnvelope } from '@kiln/contracts';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AgentSessions, type TSessionSnapshot } from './agent-sessions.service.js';
+import { PgCheckpointStore, type TSessionListItem } from './pg-checkpoint-store.js';
 import { TICKET_TTL_SECONDS } from './session-tickets.js';
 
 const ZStartSession = z.object({
@@ -15,6 +18,8 @@ const ZStartSession = z.object({
   /** `phasic`: blueprint and phases; `agentic`: a tool-calling loop, for models that handle tools well. */
   mode: z.enum(['phasic', 'agentic']).default('phasic'),
 });
+
+const ZListSessions = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 
 interface TSocketTicket {
   /** Relative to the API; open it with `?ticket=<ticket>`. */
@@ -35,7 +40,10 @@ interface TSessionStarted extends TSocketTicket {
  */
 @Controller('agent')
 export class AgentController {
-  constructor(private readonly sessions: AgentSessions) {}
+  constructor(
+    private readonly sessions: AgentSessions,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
 
   /**
    * Starts a session. The answer carries a single-use `ticket` for the session WebSocket
@@ -46,6 +54,13 @@ export class AgentController {
     const input = ZStartSession.parse(body);
     const { sessionId, appId } = await this.sessions.start(input.prompt, input.userId, input.mode);
     return ok({ sessionId, appId, eventsUrl: `/api/agent/${sessionId}/events`, ...(await this.socket(sessionId)) });
+  }
+
+  /** The most recently active sessions, newest first (`?limit=`, 1–100, default 20). */
+  @Get()
+  async list(@Query('limit') limit?: string): Promise<TEnvelope<TSessionListItem[]>> {
+    const { limit: n } = ZListSessions.parse({ limit });
+    return ok(await PgCheckpointStore.recent(this.db, n));
   }
 
   /** A new single-use ticket for the session WebSocket (each connection spends one). */

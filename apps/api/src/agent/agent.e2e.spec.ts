@@ -491,6 +491,15 @@ describe('agent end to end: "a todo app with a D1 table"', { skip }, () => {
       assert.match(withContents.files.find((f) => f.path === 'src/worker/index.ts')?.content ?? '', /FROM todos/);
       assert.equal((await fetch(`${base}/api/agent/no-such-session`)).status, 404);
 
+      // The session is among the recent ones, newest first, with its title.
+      type TListed = { sessionId: string; status: string; title: string | null; mode: string }[];
+      const recent = ((await (await fetch(`${base}/api/agent?limit=5`)).json()) as { data: TListed }).data;
+      assert.ok(recent.length <= 5);
+      const mine = recent.find((r) => r.sessionId === data.sessionId);
+      assert.deepEqual([mine?.status, mine?.title, mine?.mode], ['complete', 'Prioritised todos', 'phasic']);
+      assert.equal(recent[0]?.sessionId, data.sessionId, 'the newest first');
+      assert.equal((await fetch(`${base}/api/agent?limit=0`)).status, 400);
+
       // The session WebSocket: the ticket from the start, spent once; the events replayed.
       const wsBase = base.replace(/^http/, 'ws');
       const socketUrl = (ticket: string) => `${wsBase}${data.websocketUrl}?ticket=${ticket}`;

@@ -1,6 +1,17 @@
 import { AgentError, type Checkpoint, type CheckpointStore } from '@kiln/agent';
 import type { DataSource } from 'typeorm';
 
+export interface TSessionListItem {
+  sessionId: string;
+  appId: string | null;
+  mode: 'phasic' | 'agentic';
+  status: string;
+  /** The blueprint's title; null before the plan (and in agentic mode). */
+  title: string | null;
+  query: string;
+  updatedAt: string;
+}
+
 export interface SessionOwnerRecord {
   appId: string;
   userId: string;
@@ -20,6 +31,33 @@ export class PgCheckpointStore implements CheckpointStore {
     /** Stored with the first save: what another API process needs to take the session over. */
     private readonly owner?: SessionOwnerRecord,
   ) {}
+
+  /** The most recently active sessions, newest first (what a client lists to go back to one). */
+  static async recent(db: DataSource, limit: number): Promise<TSessionListItem[]> {
+    const rows: {
+      id: string;
+      app_id: string | null;
+      mode: string;
+      status: string | null;
+      title: string | null;
+      query: string | null;
+      updated_at: Date;
+    }[] = await db.query(
+      `SELECT "id", "app_id", "mode", "state"->>'status' AS "status", "state"->'blueprint'->>'title' AS "title",
+              "state"->>'query' AS "query", "updated_at"
+       FROM "agent_session" ORDER BY "updated_at" DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      sessionId: r.id,
+      appId: r.app_id,
+      mode: r.mode === 'agentic' ? 'agentic' : 'phasic',
+      status: r.status ?? 'new',
+      title: r.title,
+      query: r.query ?? '',
+      updatedAt: r.updated_at.toISOString(),
+    }));
+  }
 
   /** The owner record of a session, if it has one. */
   static async owner(db: DataSource, sessionId: string): Promise<SessionOwnerRecord | undefined> {

@@ -255,6 +255,17 @@ describe('npm start on embedded defaults', () => {
           .getByRole('heading', { name: 'Todos' })
           .waitFor({ timeout: 30_000 });
         await narrow.screenshot({ path: join(repoRoot, 'test-results', 'builder-narrow.png') });
+
+        // The home page lists the build among the recent ones, a way back to its page.
+        const buildPath = new URL(page.url()).pathname;
+        await narrow.goto(`http://127.0.0.1:${ports.web}/`);
+        const recent = narrow.getByTestId('recent-builds');
+        await recent.locator(`a[href="${buildPath}"]`).first().waitFor({ timeout: 10_000 });
+        assert.match(
+          (await recent.locator(`a[href="${buildPath}"]`).first().textContent()) ?? '',
+          /Prioritised todos.*Complete/s,
+        );
+        await narrow.screenshot({ path: join(repoRoot, 'test-results', 'home-recent.png'), fullPage: true });
       } finally {
         await browser.close();
       }
