@@ -297,11 +297,36 @@ describe('session view', () => {
     assert.deepEqual(
       conversationOf(reloaded).map((i) => [i.kind, i.kind === 'user' || i.kind === 'assistant' ? i.text : '']),
       [
+        ['assistant', 'Todos is ready: 2 phase(s), 3 file(s).'],
         ['user', 'what does it store?'],
         ['assistant', 'Todos, in the D1 table todos.'],
         ['user', 'make the button blue'],
         ['assistant', 'Sure: the Add button is blue now.'],
       ],
+    );
+    // A snapshot taken after the run ended adds the agent's closing summary at the end.
+    const ended = reduceSession(reduceSession(run(events), { kind: 'ended' }), {
+      kind: 'snapshot',
+      snapshot: {
+        ...snapshot,
+        conversation: [
+          ...snapshot.conversation,
+          { role: 'assistant' as const, content: 'Todos is ready: 3 phase(s).' },
+        ],
+      },
+    });
+    assert.deepEqual(conversationOf(ended).at(-1), {
+      kind: 'assistant',
+      seq: conversationOf(ended).at(-2)?.seq,
+      text: 'Todos is ready: 3 phase(s).',
+    });
+    assert.equal(conversationOf(reloaded).at(-1)?.kind, 'assistant');
+    assert.equal(
+      conversationOf(
+        reduceSession(ended, { kind: 'event', event: { type: 'generation_resumed', message: 'again' } }),
+      ).filter((i) => i.kind === 'assistant' && i.text === 'Todos is ready: 3 phase(s).').length,
+      0,
+      'a snapshot older than the latest event adds nothing',
     );
     // The page that sent a follow-up shows it once, whether the snapshot has it yet or not.
     const sent = reduceSession(reloaded, {

@@ -81,6 +81,8 @@ export interface SessionStream {
   pendingSince: number | null;
   /** The session as its checkpoint had it when the stream (re)opened: the whole plan, the prompt. */
   snapshot?: SessionSnapshot;
+  /** How many events the view had folded when the snapshot arrived. */
+  snapshotSeq?: number;
 }
 
 /** What the builder takes from the API's `GET /api/agent/:id`. */
@@ -174,7 +176,7 @@ export function reduceSession(state: SessionStream, action: SessionAction): Sess
     case 'failed':
       return { ...state, rebuilding: null, connection: 'error', connectionError: action.message, pendingSince: null };
     case 'snapshot':
-      return { ...state, snapshot: action.snapshot };
+      return { ...state, snapshot: action.snapshot, snapshotSeq: state.view.seq };
     case 'requested': {
       const { message } = action;
       if (message.type === 'stop_generation') return state;
@@ -216,18 +218,32 @@ export function conversationOf(state: SessionStream): ConversationItem[] {
   const items: ConversationItem[] = [];
   const history = state.snapshot?.conversation ?? [];
   const known = new Set<string>();
+  // The agent's words that are no event (a finished run's summary), as the checkpoint has them.
+  const unsaid = (upTo: number, seq: number) => {
+    for (const m of history.slice(from, upTo)) {
+      if (m.role === 'assistant' && !m.content.startsWith('Review: '))
+        items.push({ kind: 'assistant', seq, text: m.content });
+    }
+  };
   let from = 0;
   for (const item of state.view.conversation) {
     if (item.kind === 'assistant') {
       const at = history.findIndex((m, i) => i >= from && m.role === 'assistant' && m.content === item.text);
-      const asked = at > 0 ? history[at - 1] : undefined;
-      if (asked?.role === 'user') {
-        items.push({ kind: 'user', seq: item.seq, text: asked.content });
-        known.add(asked.content);
+      if (at >= 0) {
+        const asked = history[at - 1]?.role === 'user' ? history[at - 1] : undefined;
+        unsaid(asked ? at - 1 : at, item.seq);
+        if (asked) {
+          items.push({ kind: 'user', seq: item.seq, text: asked.content });
+          known.add(asked.content);
+        }
+        from = at + 1;
       }
-      if (at >= 0) from = at + 1;
     }
     items.push(item);
+  }
+  // After the last answer, only from a snapshot taken once the run was over (no event since).
+  if (displayStatus(state) === 'complete' && state.snapshotSeq === state.view.seq) {
+    unsaid(history.length, items.at(-1)?.seq ?? 0);
   }
   for (const sent of state.sent) {
     if (known.has(sent.text)) continue;

@@ -2,7 +2,6 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { ZBlueprint, ZConversationDecision } from './blueprint-schema.js';
 import {
   ZPipelineConfig,
-  appFiles,
   sandboxFiles,
   type PipelineContext,
   type PipelineTemplate,
@@ -130,7 +129,7 @@ export class PhasicPipeline extends SessionRuns {
     await actor.step(`complete:${actor.state.phases.length}`, async (state) => {
       state.conversation.push({
         role: 'assistant',
-        content: completionSummary(state.blueprint, state.phases, appFiles(ctx).size),
+        content: completionSummary(state.blueprint, state.phases, currentFiles(state).size),
       });
       await events.emit({
         type: 'generation_complete',

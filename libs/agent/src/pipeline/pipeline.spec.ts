@@ -10,6 +10,7 @@ import { selectTemplate } from './select-template.js';
 import { SessionActor } from './session-actor.js';
 import { currentFiles, recordFileVersion } from './session-state.js';
 import { extractJsonObject, parseStructured } from './structured-output.js';
+import { completionSummary } from './prompts.js';
 
 describe('structured output', () => {
   it('finds the JSON object in prose and fences, and drops trailing commas', () => {
@@ -143,5 +144,40 @@ describe('the sandbox as the pipeline sees it', () => {
       checkPaths: ['/api/items', 'GET /api/x', 'http://evil/', '/api/items', '/has space'],
     });
     assert.deepEqual(blueprint.checkPaths, ['/api/items']);
+  });
+});
+
+describe('the closing summary', () => {
+  it('counts the phases built and the changes made apart, the files the session wrote, the review', () => {
+    const phase = (kind: 'plan' | 'edit' | 'review', issues = 0) => ({
+      name: kind,
+      description: '',
+      files: [],
+      kind,
+      status: 'implemented' as const,
+      fixRounds: 0,
+      remainingIssues: Array.from({ length: issues }, () => ({
+        file: 'a.ts',
+        line: 1,
+        column: 1,
+        code: 'TS1',
+        message: 'x',
+        severity: 'error' as const,
+        source: 'typecheck' as const,
+      })),
+    });
+    const blueprint = ZBlueprint.parse({
+      title: 'Todos',
+      description: 'd',
+      phases: [{ name: 'p', description: 'd', files: [] }],
+    });
+    assert.equal(
+      completionSummary(blueprint, [phase('plan'), phase('plan'), phase('review')], 5),
+      'Todos is ready: 2 phase(s) built, 5 file(s) written, reviewed.',
+    );
+    assert.equal(
+      completionSummary(null, [phase('plan', 2), phase('edit')], 3),
+      'The app is ready: 1 phase(s) built, 1 change(s) made, 3 file(s) written, 2 problem(s) left open.',
+    );
   });
 });

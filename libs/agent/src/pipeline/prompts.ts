@@ -95,12 +95,23 @@ export function conversationRequest(message: string, blueprint: TBlueprint | nul
   return `The user says: ${message}\n\nThe app: ${app}\nIts files: ${paths.join(', ')}`;
 }
 
+/** What the agent says when a run ends: phases built (changes apart), files the session wrote, open problems. */
 export function completionSummary(
   blueprint: TBlueprint | null,
   phases: readonly TSessionPhase[],
-  fileCount: number,
+  writtenFiles: number,
 ): string {
   const open = phases.reduce((n, p) => n + p.remainingIssues.length, 0);
   const title = blueprint?.title ?? 'The app';
-  return `${title} is ready: ${phases.length} phase(s), ${fileCount} file(s)${open ? `, ${open} problem(s) left open` : ''}.`;
+  const planned = phases.filter((p) => p.kind === 'plan').length;
+  const changes = phases.filter((p) => p.kind === 'edit').length;
+  const reviewed = phases.some((p) => p.kind === 'review');
+  const parts = [
+    `${planned} phase(s) built`,
+    ...(changes ? [`${changes} change(s) made`] : []),
+    `${writtenFiles} file(s) written`,
+    ...(reviewed ? ['reviewed'] : []),
+    ...(open ? [`${open} problem(s) left open`] : []),
+  ];
+  return `${title} is ready: ${parts.join(', ')}.`;
 }

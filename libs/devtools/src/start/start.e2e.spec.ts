@@ -225,6 +225,9 @@ describe('npm start on embedded defaults', () => {
         await page.getByRole('button', { name: /src\/worker\/index\.ts/ }).click();
         assert.match((await page.getByTestId('code-view').textContent()) ?? '', /todos/i);
 
+        // The run's closing summary (from the checkpoint once the run is over) ends the conversation.
+        const conversation = page.getByTestId('conversation');
+        await conversation.getByText(/Prioritised todos is ready/).waitFor({ timeout: 30_000 });
         // A follow-up: the stream re-opens and replays; the view is rebuilt, nothing shows twice.
         const before = {
           files: await page.getByTestId('file-list').getByRole('listitem').count(),
@@ -232,13 +235,12 @@ describe('npm start on embedded defaults', () => {
         };
         await page.getByRole('textbox', { name: 'Ask for a change' }).fill('Does it sort by priority?');
         await page.getByRole('button', { name: 'Send' }).click();
-        const conversation = page.getByTestId('conversation');
         await conversation
           .getByText('The list already shows the most urgent todos first.')
           .waitFor({ timeout: 60_000 });
         await page.locator('[data-testid="build-status"][data-status="complete"]').waitFor({ timeout: 60_000 });
         assert.equal(await conversation.getByText('Does it sort by priority?').count(), 1);
-        assert.equal(await conversation.getByRole('listitem').count(), 2);
+        assert.equal(await conversation.getByRole('listitem').count(), 3, 'the summary, the question, the answer');
         assert.equal(await page.getByTestId('file-list').getByRole('listitem').count(), before.files);
         assert.equal(await phases.count(), before.phases);
 

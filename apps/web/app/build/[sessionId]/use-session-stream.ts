@@ -29,7 +29,7 @@ export function useSessionStream(sessionId: string): {
     const abort = new AbortController();
     dispatch({ kind: 'reopen' });
     // The checkpoint's view of the session, for what the events have not named yet (the plan):
-    // read on opening, and again once the run announces itself (its blueprint is saved by then).
+    // read on opening, and again as the run goes (below).
     const loadSnapshot = () =>
       void fetch(base, { cache: 'no-store', signal: abort.signal })
         .then(async (res) => ((await res.json()) as TEnvelope<SessionSnapshot>).data)
@@ -52,9 +52,13 @@ export function useSessionStream(sessionId: string): {
         if (action?.kind === 'unknown')
           console.warn(`kiln: ignored an event the builder does not know: ${action.type}`);
         if (action) dispatch(action);
+        // Once the run announces itself, its plan is saved.
         if (action?.kind === 'event' && action.event.type === 'generation_started') loadSnapshot();
       });
-      if (!abort.signal.aborted) dispatch({ kind: 'ended' });
+      if (abort.signal.aborted) return;
+      dispatch({ kind: 'ended' });
+      // The run is over and checkpointed: the snapshot now has its closing summary.
+      loadSnapshot();
     };
     follow().catch((err: unknown) => {
       if (!abort.signal.aborted) dispatch({ kind: 'failed', message: `the event stream broke: ${String(err)}` });
