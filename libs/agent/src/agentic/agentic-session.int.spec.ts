@@ -290,6 +290,16 @@ describe('agentic session with the scripted model and the in-memory sandbox', ()
       assert.equal(server.requests.length, 3);
       assert.equal(events.ofType('error').length, 1);
       assert.deepEqual(session.state.lastError, outcome.error);
+
+      // Resuming gives the request as many steps again (once per resume, checkpointed).
+      const resumed = await session.resume();
+      assert.equal(resumed.error?.code, 'STEP_LIMIT');
+      assert.match(resumed.error?.message ?? '', /used all 6 steps/);
+      assert.equal(server.requests.length, 6);
+      assert.deepEqual(
+        session.state.completedSteps.filter((k) => k.includes(':more:')),
+        ['agentic:0:more:0'],
+      );
     } finally {
       await server.close();
     }

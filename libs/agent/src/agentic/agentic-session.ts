@@ -91,22 +91,35 @@ export class AgenticSession extends SessionRuns {
     });
   }
 
-  /** Model steps until the model answers without calling a tool; returns that answer. */
+  /**
+   * Model steps until the model answers without calling a tool; returns that answer. A request gets
+   * `maxSteps` steps; a run that starts with them used up (the user resumed after STEP_LIMIT) gets
+   * as many again, recorded as a step of its own so that a crash does not grant them twice.
+   */
   private async loop(request: number, signal: AbortSignal | undefined): Promise<string> {
     const { actor, config } = this;
+    const count = (pattern: RegExp) => actor.state.completedSteps.filter((k) => pattern.test(k)).length;
+    let stepsThisRun = 0;
     for (;;) {
       const last = actor.state.transcript.at(-1);
       if (last?.role === 'assistant' && last.toolCalls.length === 0) return last.text;
-      const step = actor.state.completedSteps.filter((k) => new RegExp(`^agentic:${request}:\\d+$`).test(k)).length;
-      if (step >= config.maxSteps) {
+      const step = count(new RegExp(`^agentic:${request}:\\d+$`));
+      const extensions = count(new RegExp(`^agentic:${request}:more:\\d+$`));
+      const allowed = config.maxSteps * (1 + extensions);
+      if (step >= allowed && stepsThisRun === 0) {
+        await actor.step(`agentic:${request}:more:${extensions}`, () => Promise.resolve());
+        continue;
+      }
+      if (step >= allowed) {
         const calls = last?.role === 'tool' ? last.results.map((r) => r.toolName).join(', ') : 'none';
         throw new AgentError(
           'STEP_LIMIT',
-          `the agent used all ${config.maxSteps} steps for this request without finishing (last tool calls: ${calls})`,
+          `the agent used all ${allowed} steps for this request without finishing (last tool calls: ${calls}); resume to give it ${config.maxSteps} more`,
         );
       }
       const key = `agentic:${request}:${step}`;
       await actor.step(key, (state) => this.modelStep(state, key, signal));
+      stepsThisRun++;
     }
   }
 
