@@ -15,7 +15,7 @@ import type { CheckpointStore, TExecResult } from '../pipeline/ports.js';
 import { AgentSessionController } from '../pipeline/session-controller.js';
 import { currentFiles, newSessionState, ZSessionState, type TTranscriptEntry } from '../pipeline/session-state.js';
 import type { InMemorySandbox } from '../testing/in-memory-sandbox.js';
-import type { ScriptedModelServer } from '../testing/scripted-model-server.js';
+import { startScriptedModelServer, type ScriptedModelServer } from '../testing/scripted-model-server.js';
 import type { TAgenticConfigInput } from './agentic-config.js';
 import { AgenticSession } from './agentic-session.js';
 
@@ -300,6 +300,43 @@ describe('agentic session with the scripted model and the in-memory sandbox', ()
         session.state.completedSteps.filter((k) => k.includes(':more:')),
         ['agentic:0:more:0'],
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an answer cut off at the output limit is not final: the model is asked to go on', async () => {
+    const server = await startScriptedModelServer({
+      models: ['scripted-coder'],
+      turns: [
+        {
+          match: '^Build this app',
+          reply: { content: 'Here is the whole app in one go: <file path=', finishReason: 'length' },
+        },
+        { matchLast: 'cut off at the output limit', reply: { content: 'Nothing to build yet: ask me for the files.' } },
+      ],
+    });
+    try {
+      const { session, events } = await open(server);
+      assert.deepEqual(await session.generate(PROMPT), { status: 'complete' });
+      assert.equal(server.requests.length, 2);
+      const answers = events.ofType('conversation_response').filter((e) => !e.tool);
+      assert.deepEqual(
+        answers.map((e) => e.message),
+        ['Nothing to build yet: ask me for the files.'],
+      );
+      assert.deepEqual(
+        session.state.transcript.map((e) => [e.role, e.role === 'user' ? Boolean(e.note) : null]),
+        [
+          ['user', false],
+          ['assistant', null],
+          ['user', true],
+          ['assistant', null],
+        ],
+      );
+      // The note is no request: a follow-up is request 1, not 2.
+      await session.sendMessage('thanks').catch(() => undefined);
+      assert.ok(session.state.completedSteps.includes('agentic:1:request'));
     } finally {
       await server.close();
     }

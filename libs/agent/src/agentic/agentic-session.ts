@@ -132,7 +132,11 @@ export class AgenticSession extends SessionRuns {
       // A call whose arguments did not parse is kept without them; its result says what was wrong.
       toolCalls: reply.calls.map((c) => ({ toolCallId: c.toolCallId, toolName: c.toolName, input: storedInput(c) })),
     });
-    if (reply.calls.length === 0) return;
+    if (reply.calls.length === 0) {
+      // An answer the output limit cut off is not the final one: the model is asked to go on.
+      if (reply.cutOff) state.transcript.push({ role: 'user', content: CUT_OFF_NOTE, note: true });
+      return;
+    }
 
     const before = appFiles({ templates: this.options.templates, actor: this.actor });
     const ctx: ToolContext = {
@@ -175,12 +179,13 @@ export class AgenticSession extends SessionRuns {
   private async callModel(
     state: TSessionState,
     signal: AbortSignal | undefined,
-  ): Promise<{ text: string; calls: ToolCall[] }> {
+  ): Promise<{ text: string; calls: ToolCall[]; cutOff: boolean }> {
     const { registry } = this.options;
     const { contextWindow, maxOutputTokens } = registry.config.operations.phaseGeneration;
     const budget = promptBudgetTokens(contextWindow, maxOutputTokens) - instructionTokens(AGENTIC_INSTRUCTIONS);
     const { messages } = fitTranscript(state.transcript, budget - TOOLS_TOKENS);
     let text = '';
+    let cutOff = false;
     const calls: ToolCall[] = [];
     for await (const event of streamModel(registry, {
       operation: 'phaseGeneration',
@@ -193,9 +198,10 @@ export class AgenticSession extends SessionRuns {
     })) {
       if (event.type === 'text') text += event.text;
       else if (event.type === 'tool-call') calls.push(event);
+      else if (event.type === 'finish') cutOff = event.finishReason === 'length';
       else if (event.type === 'aborted') throw new AgentError('ABORTED', 'model call cancelled');
     }
-    return { text, calls };
+    return { text, calls, cutOff };
   }
 
   /**
@@ -232,9 +238,12 @@ export class AgenticSession extends SessionRuns {
   }
 }
 
-/** Requests in the transcript: the first prompt and every follow-up. */
+const CUT_OFF_NOTE =
+  'Your last answer was cut off at the output limit. Go on in smaller pieces: call a tool, or answer briefly.';
+
+/** Requests in the transcript: the first prompt and every follow-up (Kiln's notes are none). */
 function requestCount(state: TSessionState): number {
-  return state.transcript.filter((e) => e.role === 'user').length;
+  return state.transcript.filter((e) => e.role === 'user' && !e.note).length;
 }
 
 function storedInput(call: ToolCall): unknown {

@@ -60,7 +60,12 @@ export type TFixRecord = z.infer<typeof ZFixRecord>;
  * `ModelMessage`s for each call (agentic/transcript.ts).
  */
 export const ZTranscriptEntry = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({
+    role: z.literal('user'),
+    content: z.string(),
+    /** `note`: Kiln's word to the model within a request (an answer cut off), not a request. */
+    note: z.boolean().optional(),
+  }),
   z.object({
     role: z.literal('assistant'),
     text: z.string(),
