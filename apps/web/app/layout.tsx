@@ -4,7 +4,7 @@ import './globals.css';
 
 export const metadata: Metadata = {
   title: 'Kiln',
-  description: 'Describe an app; Kiln builds, previews and publishes it on your own machines.',
+  description: 'Describe an app; Kiln builds it and previews it live on your own machines.',
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

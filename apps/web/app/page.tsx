@@ -15,7 +15,7 @@ export default function Home() {
         <div>
           <h1>Kiln</h1>
           <p className="tagline">
-            Describe an app. Kiln builds it, previews it and publishes it — on your own machines.
+            Describe an app. Kiln builds it and previews it live — on your own machines.
           </p>
         </div>
       </header>
