@@ -19,11 +19,11 @@ import { generateModel, streamModel } from './model-call.js';
 import {
   collect,
   expectAbortStopsStream,
+  expectCounterStreamed,
   expectMidStreamDropFails,
   expectRetryAfterHonoured,
   registryFor as callRegistryFor,
   scriptPath,
-  texts,
   user,
   type TProviderKind,
 } from './model-call-testing.js';
@@ -94,35 +94,8 @@ for (const { kind, protocol } of HOSTED) {
       after(() => server.close());
 
       it('streams text chunk by chunk and accounts the usage the server reports', async () => {
-        const ledger = new UsageLedger();
-        const events = await collect(
-          streamModel(registryFor(server, kind), {
-            operation: 'phaseGeneration',
-            instructions: 'You write files.',
-            messages: user('write the counter'),
-            ledger,
-          }),
-        );
-        const pieces = texts(events);
-        assert.ok(pieces.length >= 3, `expected several chunks, got ${pieces.length}`);
-        assert.equal(
-          pieces.join(''),
-          '<file path="src/counter.ts">\nexport let count = 0;\nexport function inc() {\n  return ++count;\n}\n</file>\n',
-        );
-        assert.deepEqual(events.at(-1), {
-          type: 'finish',
-          finishReason: 'stop',
-          usage: { inputTokens: 321, outputTokens: 45, cachedInputTokens: 0 },
-        });
-        const totals = ledger.totals();
-        assert.equal(totals.calls, 1);
-        assert.equal(totals.inputTokens, 321);
-        assert.equal(totals.outputTokens, 45);
-
-        const request = server.requests.at(-1)!;
+        const { request } = await expectCounterStreamed(server, kind);
         assert.equal(request.protocol, protocol);
-        assert.equal(request.stream, true);
-        assert.equal(request.model, 'scripted-coder');
         assert.equal(request.lastUserMessage, 'write the counter');
       });
 

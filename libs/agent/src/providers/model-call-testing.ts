@@ -96,6 +96,45 @@ export async function expectRetryAfterHonoured(
 }
 
 /**
+ * On the `stream-and-tools` script's server: the counter file streamed in several chunks, and the
+ * usage the server reports in the finish event and the ledger. Answers the ledger and the recorded
+ * request for what differs by provider.
+ */
+export async function expectCounterStreamed(
+  server: ScriptedModelServer,
+  kind: TProviderKind = 'openai-compatible',
+): Promise<{ ledger: UsageLedger; request: ScriptedModelServer['requests'][number] }> {
+  const ledger = new UsageLedger();
+  const events = await collect(
+    streamModel(registryFor(server, { kind }), {
+      operation: 'phaseGeneration',
+      instructions: 'You write files.',
+      messages: user('write the counter'),
+      ledger,
+    }),
+  );
+  const pieces = texts(events);
+  assert.ok(pieces.length >= 3, `expected several chunks, got ${pieces.length}`);
+  assert.equal(
+    pieces.join(''),
+    '<file path="src/counter.ts">\nexport let count = 0;\nexport function inc() {\n  return ++count;\n}\n</file>\n',
+  );
+  assert.deepEqual(events.at(-1), {
+    type: 'finish',
+    finishReason: 'stop',
+    usage: { inputTokens: 321, outputTokens: 45, cachedInputTokens: 0 },
+  });
+  const totals = ledger.totals();
+  assert.equal(totals.calls, 1);
+  assert.equal(totals.inputTokens, 321);
+  assert.equal(totals.outputTokens, 45);
+  const request = server.requests.at(-1)!;
+  assert.equal(request.stream, true);
+  assert.equal(request.model, 'scripted-coder');
+  return { ledger, request };
+}
+
+/**
  * The `mid-stream-drop` script: the server cuts the connection after some text; the stream fails
  * with PROVIDER_ERROR ("mid-stream") and is not retried (a retry would repeat delivered text).
  * Answers the text that was delivered; `onText` sees each piece as it came.

@@ -12,6 +12,7 @@ import { generateModel, streamModel } from './model-call.js';
 import {
   collect,
   expectAbortStopsStream,
+  expectCounterStreamed,
   expectMidStreamDropFails,
   expectRetryAfterHonoured,
   registryFor,
@@ -29,38 +30,8 @@ describe('provider calls against the scripted model server', () => {
     after(() => server.close());
 
     it('streams text chunk by chunk and accounts the usage the server reports', async () => {
-      const ledger = new UsageLedger();
-      const registry = registryFor(server);
-      const events = await collect(
-        streamModel(registry, {
-          operation: 'phaseGeneration',
-          instructions: 'You write files.',
-          messages: user('write the counter'),
-          ledger,
-        }),
-      );
-      const texts = events.flatMap((e) => (e.type === 'text' ? [e.text] : []));
-      assert.ok(texts.length >= 3, `expected several chunks, got ${texts.length}`);
-      assert.equal(
-        texts.join(''),
-        '<file path="src/counter.ts">\nexport let count = 0;\nexport function inc() {\n  return ++count;\n}\n</file>\n',
-      );
-      const finish = events.at(-1);
-      assert.deepEqual(finish, {
-        type: 'finish',
-        finishReason: 'stop',
-        usage: { inputTokens: 321, outputTokens: 45, cachedInputTokens: 0 },
-      });
-
-      const totals = ledger.totals();
-      assert.equal(totals.calls, 1);
-      assert.equal(totals.inputTokens, 321);
-      assert.equal(totals.outputTokens, 45);
-      assert.ok(Math.abs((totals.costUsd ?? 0) - (321 * 3 + 45 * 15) / 1e6) < 1e-12);
-
-      const request = server.requests.at(-1)!;
-      assert.equal(request.stream, true);
-      assert.equal(request.model, 'scripted-coder');
+      const { ledger, request } = await expectCounterStreamed(server);
+      assert.ok(Math.abs((ledger.totals().costUsd ?? 0) - (321 * 3 + 45 * 15) / 1e6) < 1e-12);
       assert.deepEqual((request.body as { stream_options?: unknown }).stream_options, { include_usage: true });
     });
 
